@@ -1,0 +1,164 @@
+// Package caddymodule holds the Caddy modules of caddy-cms-events: the app
+// `cms_events` (storage and delivery workers), the HTTP handler
+// `http.handlers.cms_events` (turns writes into events), the demo upstream
+// `http.handlers.cms_sandbox`, and their Caddyfile forms. It is the only
+// package of the project that imports Caddy.
+package caddymodule
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/caddyserver/caddy/v2"
+	"go.uber.org/zap"
+
+	"github.com/cmsevents/caddy-cms-events/delivery"
+)
+
+func init() {
+	caddy.RegisterModule(App{})
+}
+
+// Defaults of the app's settings.
+const (
+	defaultWorkers = 16
+	defaultMaxBody = 4 << 20
+	// stopGrace is how long Stop waits for in-flight sends before leaving
+	// them due for the next start.
+	stopGrace = 10 * time.Second
+)
+
+// App is the `cms_events` app. It owns the durable queue (a Badger database
+// shared across config reloads) and the workers that deliver webhooks. The
+// `cms_events` HTTP handlers of every site register their webhooks with it.
+//
+// Without a `cms_events` global option block the app runs with its defaults.
+type App struct {
+	// StorageDir is the directory of the Badger database that holds the
+	// queue, the failed deliveries and the entity index. Default:
+	// `{caddy data dir}/cms_events`.
+	StorageDir string `json:"storage_dir,omitempty"`
+
+	// Workers is the number of webhook calls sent at once. Default: 16.
+	Workers int `json:"workers,omitempty"`
+
+	// MaxBody is the largest upstream answer, in bytes, that is buffered to
+	// derive an event from. A larger answer passes through whole and gives
+	// a thin event (what the path says) with a warning. Default: 4 MiB.
+	MaxBody int64 `json:"max_body,omitempty"`
+
+	store      *delivery.Store
+	storeKey   string
+	dispatcher *delivery.Dispatcher
+	logger     *zap.Logger
+
+	mu        sync.Mutex
+	endpoints map[string]*delivery.Endpoint
+}
+
+// CaddyModule returns the Caddy module information.
+func (App) CaddyModule() caddy.ModuleInfo {
+	return caddy.ModuleInfo{
+		ID:  "cms_events",
+		New: func() caddy.Module { return new(App) },
+	}
+}
+
+// Provision opens (or shares, across a reload) the storage directory.
+func (a *App) Provision(ctx caddy.Context) error {
+	a.logger = ctx.Logger()
+	if a.StorageDir == "" {
+		a.StorageDir = filepath.Join(caddy.AppDataDir(), "cms_events")
+	}
+	dir, err := filepath.Abs(a.StorageDir)
+	if err != nil {
+		return fmt.Errorf("cms_events: storage_dir %q: %v", a.StorageDir, err)
+	}
+	a.StorageDir = dir
+	if a.Workers == 0 {
+		a.Workers = defaultWorkers
+	}
+	if a.Workers < 0 {
+		return fmt.Errorf("cms_events: workers must be positive, got %d", a.Workers)
+	}
+	if a.MaxBody == 0 {
+		a.MaxBody = defaultMaxBody
+	}
+	if a.MaxBody < 0 {
+		return fmt.Errorf("cms_events: max_body must be positive, got %d", a.MaxBody)
+	}
+	a.endpoints = make(map[string]*delivery.Endpoint)
+
+	store, err := acquireStore(dir, a.logger)
+	if err != nil {
+		return err
+	}
+	a.store, a.storeKey = store, dir
+	return nil
+}
+
+// register adds the webhooks of one handler. Webhook ids are unique per app.
+func (a *App) register(eps []*delivery.Endpoint) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, ep := range eps {
+		if _, dup := a.endpoints[ep.ID]; dup {
+			return fmt.Errorf("webhook id %q is used twice; give one of them its own id (Caddyfile: `id <id>` inside the webhook block, JSON: \"id\")", ep.ID)
+		}
+	}
+	for _, ep := range eps {
+		a.endpoints[ep.ID] = ep
+	}
+	return nil
+}
+
+// Start starts the delivery workers.
+func (a *App) Start() error {
+	a.mu.Lock()
+	endpoints := make(map[string]*delivery.Endpoint, len(a.endpoints))
+	for id, ep := range a.endpoints {
+		endpoints[id] = ep
+	}
+	a.mu.Unlock()
+	a.dispatcher = delivery.NewDispatcher(delivery.DispatcherOptions{
+		Store:     a.store,
+		Workers:   a.Workers,
+		Endpoints: endpoints,
+		Logger:    a.logger,
+	})
+	a.dispatcher.Start()
+	a.logger.Info("delivering webhooks",
+		zap.String("storage_dir", a.StorageDir),
+		zap.Int("workers", a.Workers),
+		zap.Int("webhooks", len(endpoints)))
+	return nil
+}
+
+// Stop stops the workers, letting in-flight sends finish within a grace
+// period; whatever is left stays due for the next start.
+func (a *App) Stop() error {
+	if a.dispatcher == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), stopGrace)
+	defer cancel()
+	return a.dispatcher.Stop(ctx)
+}
+
+// Cleanup releases the storage; the database closes when no config uses it.
+func (a *App) Cleanup() error {
+	if a.store == nil {
+		return nil
+	}
+	return releaseStore(a.storeKey)
+}
+
+// Interface guards
+var (
+	_ caddy.App          = (*App)(nil)
+	_ caddy.Provisioner  = (*App)(nil)
+	_ caddy.CleanerUpper = (*App)(nil)
+)

@@ -1,0 +1,337 @@
+package caddymodule
+
+import (
+	"encoding/json"
+	"strconv"
+
+	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/caddyconfig"
+	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
+	"github.com/caddyserver/caddy/v2/caddyconfig/httpcaddyfile"
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+	"github.com/dustin/go-humanize"
+
+	"github.com/cmsevents/caddy-cms-events/events"
+)
+
+func init() {
+	httpcaddyfile.RegisterGlobalOption("cms_events", parseAppCaddyfile)
+}
+
+// UnmarshalCaddyfile sets up the app from the `cms_events` global option.
+// Syntax:
+//
+//	{
+//	    cms_events {
+//	        storage_dir <path>
+//	        workers     <n>
+//	        max_body    <size>
+//	    }
+//	}
+func (a *App) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
+	d.Next() // consume option name
+	if d.NextArg() {
+		return d.Errf("cms_events takes no arguments on its first line; want `cms_events {` followed by a block")
+	}
+	for d.NextBlock(0) {
+		switch d.Val() {
+		case "storage_dir":
+			if !d.NextArg() || d.CountRemainingArgs() > 0 {
+				return d.Errf("want `storage_dir <path>`")
+			}
+			a.StorageDir = d.Val()
+		case "workers":
+			if !d.NextArg() || d.CountRemainingArgs() > 0 {
+				return d.Errf("want `workers <n>`")
+			}
+			n, err := strconv.Atoi(d.Val())
+			if err != nil || n < 1 {
+				return d.Errf("want `workers <n>` with a positive whole number, got %q", d.Val())
+			}
+			a.Workers = n
+		case "max_body":
+			if !d.NextArg() || d.CountRemainingArgs() > 0 {
+				return d.Errf("want `max_body <size>`, e.g. `max_body 4MiB`")
+			}
+			size, err := humanize.ParseBytes(d.Val())
+			if err != nil || size == 0 {
+				return d.Errf("want `max_body <size>` such as 4MiB or 1048576, got %q", d.Val())
+			}
+			a.MaxBody = int64(size)
+		default:
+			return d.Errf("unknown cms_events option %q; the options are storage_dir, workers and max_body", d.Val())
+		}
+	}
+	return nil
+}
+
+func parseAppCaddyfile(d *caddyfile.Dispenser, _ any) (any, error) {
+	app := new(App)
+	if err := app.UnmarshalCaddyfile(d); err != nil {
+		return nil, err
+	}
+	return httpcaddyfile.App{Name: "cms_events", Value: caddyconfig.JSON(app, nil)}, nil
+}
+
+// UnmarshalCaddyfile sets up the handler from Caddyfile tokens. Syntax:
+//
+//	cms_events [<matcher>] {
+//	    profile        contentful
+//	    signing_secret <64 characters>
+//	    webhooks_file  <path>
+//	    webhook <name> <url> {
+//	        id            <id>
+//	        topics        <Type.action pattern...>
+//	        filter        [not] equals <doc> <value>
+//	        filter        [not] in     <doc> <value...>
+//	        filter        [not] regexp <doc> <pattern>
+//	        header        <name> <value>
+//	        secret_header <name> <value>
+//	        basic_auth    <user> <password>
+//	        retry         <attempts> [<delay>]
+//	        timeout       <duration>
+//	        inactive
+//	        transform {
+//	            method                 POST|GET|PUT|PATCH|DELETE
+//	            content_type           <content type>
+//	            include_content_length
+//	            body                   <JSON>
+//	        }
+//	    }
+//	}
+//
+// A webhook's id is derived from its name unless `id` is given. Without a
+// `filter` line a webhook fires for the master environment only, as
+// Contentful's do.
+func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
+	d.Next() // consume directive name
+	if d.NextArg() {
+		return d.Errf("cms_events takes a block, not arguments; want `cms_events {`")
+	}
+	for d.NextBlock(0) {
+		switch d.Val() {
+		case "profile":
+			if !d.NextArg() || d.CountRemainingArgs() > 0 {
+				return d.Errf("want `profile <name>`, e.g. `profile contentful`")
+			}
+			h.Profile = d.Val()
+		case "signing_secret":
+			if !d.NextArg() || d.CountRemainingArgs() > 0 {
+				return d.Errf("want `signing_secret <64 characters>`, e.g. `signing_secret {env.CMS_SIGNING_SECRET}`")
+			}
+			h.SigningSecret = d.Val()
+		case "webhooks_file":
+			if !d.NextArg() || d.CountRemainingArgs() > 0 {
+				return d.Errf("want `webhooks_file <path>`")
+			}
+			h.WebhooksFile = d.Val()
+		case "webhook":
+			def, err := parseWebhook(d)
+			if err != nil {
+				return err
+			}
+			h.Webhooks = append(h.Webhooks, def)
+		default:
+			return d.Errf("unknown cms_events subdirective %q; the subdirectives are profile, signing_secret, webhooks_file and webhook", d.Val())
+		}
+	}
+	return nil
+}
+
+// parseWebhook reads one `webhook <name> <url> { … }` block. It builds the
+// JSON form of a Contentful webhook definition and decodes that, so that
+// the Caddyfile and JSON configs go through the same validation.
+func parseWebhook(d *caddyfile.Dispenser) (events.Definition, error) {
+	args := d.RemainingArgs()
+	if len(args) != 2 {
+		return events.Definition{}, d.Errf("want `webhook <name> <url> { … }` (quote a name with spaces), got %d arguments", len(args))
+	}
+	def := map[string]any{"name": args[0], "url": args[1]}
+	var topics, filters, headers []any
+	for nesting := d.Nesting(); d.NextBlock(nesting); {
+		switch d.Val() {
+		case "id":
+			if !d.NextArg() || d.CountRemainingArgs() > 0 {
+				return events.Definition{}, d.Errf("want `id <id>`")
+			}
+			def["id"] = d.Val()
+		case "topics":
+			vals := d.RemainingArgs()
+			if len(vals) == 0 {
+				return events.Definition{}, d.Errf("want `topics <Type.action...>`, e.g. `topics Entry.publish Asset.*`")
+			}
+			for _, t := range vals {
+				topics = append(topics, t)
+			}
+		case "filter":
+			f, err := parseFilter(d)
+			if err != nil {
+				return events.Definition{}, err
+			}
+			filters = append(filters, f)
+		case "header", "secret_header":
+			secret := d.Val() == "secret_header"
+			vals := d.RemainingArgs()
+			if len(vals) != 2 {
+				return events.Definition{}, d.Errf("want `%s <name> <value>`", d.Val())
+			}
+			hd := map[string]any{"key": vals[0], "value": vals[1]}
+			if secret {
+				hd["secret"] = true
+			}
+			headers = append(headers, hd)
+		case "basic_auth":
+			vals := d.RemainingArgs()
+			if len(vals) != 2 {
+				return events.Definition{}, d.Errf("want `basic_auth <user> <password>`")
+			}
+			def["httpBasicUsername"], def["httpBasicPassword"] = vals[0], vals[1]
+		case "retry":
+			vals := d.RemainingArgs()
+			if len(vals) < 1 || len(vals) > 2 {
+				return events.Definition{}, d.Errf("want `retry <attempts> [<delay>]`, e.g. `retry 3 30s`")
+			}
+			n, err := strconv.Atoi(vals[0])
+			if err != nil || n < 1 {
+				return events.Definition{}, d.Errf("want `retry <attempts> [<delay>]` with attempts a positive whole number, got %q", vals[0])
+			}
+			retry := map[string]any{"attempts": n}
+			if len(vals) == 2 {
+				delay, err := caddy.ParseDuration(vals[1])
+				if err != nil || delay <= 0 {
+					return events.Definition{}, d.Errf("want `retry <attempts> [<delay>]` with a delay such as 30s, got %q", vals[1])
+				}
+				retry["delay"] = delay.String()
+			}
+			def["retry"] = retry
+		case "timeout":
+			if !d.NextArg() || d.CountRemainingArgs() > 0 {
+				return events.Definition{}, d.Errf("want `timeout <duration>`, e.g. `timeout 30s`")
+			}
+			timeout, err := caddy.ParseDuration(d.Val())
+			if err != nil || timeout <= 0 {
+				return events.Definition{}, d.Errf("want `timeout <duration>` such as 30s, got %q", d.Val())
+			}
+			def["timeout"] = timeout.String()
+		case "inactive":
+			if d.NextArg() {
+				return events.Definition{}, d.Errf("want a bare `inactive` line")
+			}
+			def["active"] = false
+		case "transform":
+			t, err := parseTransform(d)
+			if err != nil {
+				return events.Definition{}, err
+			}
+			def["transformation"] = t
+		default:
+			return events.Definition{}, d.Errf("unknown webhook subdirective %q; the subdirectives are id, topics, filter, header, secret_header, basic_auth, retry, timeout, inactive and transform", d.Val())
+		}
+	}
+	if topics == nil {
+		return events.Definition{}, d.Errf("webhook %q has no `topics` line; want e.g. `topics Entry.publish Asset.*`", args[0])
+	}
+	def["topics"] = topics
+	if filters != nil {
+		def["filters"] = filters
+	}
+	if headers != nil {
+		def["headers"] = headers
+	}
+	raw, err := json.Marshal(def)
+	if err != nil {
+		return events.Definition{}, d.Errf("webhook %q: %v", args[0], err)
+	}
+	var out events.Definition
+	if err := json.Unmarshal(raw, &out); err != nil {
+		return events.Definition{}, d.Errf("webhook %q: %v", args[0], err)
+	}
+	return out, nil
+}
+
+// parseFilter reads `filter [not] equals|in|regexp <doc> <value...>` into
+// Contentful's filter object.
+func parseFilter(d *caddyfile.Dispenser) (map[string]any, error) {
+	const form = "want `filter [not] equals <doc> <value>`, `filter [not] in <doc> <value...>` or `filter [not] regexp <doc> <pattern>`"
+	args := d.RemainingArgs()
+	negate := len(args) > 0 && args[0] == "not"
+	if negate {
+		args = args[1:]
+	}
+	if len(args) < 3 {
+		return nil, d.Errf(form)
+	}
+	doc := map[string]any{"doc": args[1]}
+	var f map[string]any
+	switch args[0] {
+	case "equals":
+		if len(args) != 3 {
+			return nil, d.Errf(form)
+		}
+		f = map[string]any{"equals": []any{doc, args[2]}}
+	case "in":
+		f = map[string]any{"in": []any{doc, args[2:]}}
+	case "regexp":
+		if len(args) != 3 {
+			return nil, d.Errf(form)
+		}
+		f = map[string]any{"regexp": []any{doc, map[string]any{"pattern": args[2]}}}
+	default:
+		return nil, d.Errf("unknown filter %q; %s", args[0], form)
+	}
+	if negate {
+		f = map[string]any{"not": f}
+	}
+	return f, nil
+}
+
+// parseTransform reads a `transform { … }` block into Contentful's
+// transformation object.
+func parseTransform(d *caddyfile.Dispenser) (map[string]any, error) {
+	if d.NextArg() {
+		return nil, d.Errf("want `transform {` followed by a block")
+	}
+	t := map[string]any{}
+	for nesting := d.Nesting(); d.NextBlock(nesting); {
+		switch d.Val() {
+		case "method":
+			if !d.NextArg() || d.CountRemainingArgs() > 0 {
+				return nil, d.Errf("want `method POST|GET|PUT|PATCH|DELETE`")
+			}
+			t["method"] = d.Val()
+		case "content_type":
+			if !d.NextArg() || d.CountRemainingArgs() > 0 {
+				return nil, d.Errf("want `content_type <content type>` (quote it if it has spaces)")
+			}
+			t["contentType"] = d.Val()
+		case "include_content_length":
+			if d.NextArg() {
+				return nil, d.Errf("want a bare `include_content_length` line")
+			}
+			t["includeContentLength"] = true
+		case "body":
+			if !d.NextArg() || d.CountRemainingArgs() > 0 {
+				return nil, d.Errf("want `body <JSON>`; put the JSON in backticks")
+			}
+			if !json.Valid([]byte(d.Val())) {
+				return nil, d.Errf("transform body is not valid JSON: %s", d.Val())
+			}
+			t["body"] = json.RawMessage(d.Val())
+		default:
+			return nil, d.Errf("unknown transform subdirective %q; the subdirectives are method, content_type, include_content_length and body", d.Val())
+		}
+	}
+	return t, nil
+}
+
+func parseHandlerCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error) {
+	m := new(Handler)
+	err := m.UnmarshalCaddyfile(h.Dispenser)
+	return m, err
+}
+
+// Interface guards
+var (
+	_ caddyfile.Unmarshaler = (*App)(nil)
+	_ caddyfile.Unmarshaler = (*Handler)(nil)
+)

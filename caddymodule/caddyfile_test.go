@@ -1,0 +1,83 @@
+package caddymodule
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
+	"github.com/caddyserver/caddy/v2/caddytest"
+)
+
+// TestAdaptGolden adapts every testdata/adapt/*.caddytest Caddyfile and
+// compares the JSON with the expected output after the "----------" line.
+func TestAdaptGolden(t *testing.T) {
+	files, err := filepath.Glob("testdata/adapt/*.caddytest")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no adapt golden files: %v", err)
+	}
+	for _, file := range files {
+		t.Run(filepath.Base(file), func(t *testing.T) {
+			raw, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			input, want, ok := strings.Cut(string(raw), "\n----------\n")
+			if !ok {
+				t.Fatalf("%s has no ---------- separator", file)
+			}
+			if !caddytest.CompareAdapt(t, file, input, "caddyfile", strings.TrimSpace(want)) {
+				t.Errorf("adapted JSON of %s differs from the golden output (diff above)", file)
+			}
+		})
+	}
+}
+
+// TestHandlerCaddyfileErrors checks that bad lines are refused with the
+// line number and the expected form.
+func TestHandlerCaddyfileErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name, input, want string
+	}{
+		{"args on first line", `cms_events foo`, "want `cms_events {`"},
+		{"unknown subdirective", "cms_events {\n\tnope\n}", `Testfile:2 - Error during parsing: unknown cms_events subdirective "nope"`},
+		{"profile without name", "cms_events {\n\tprofile\n}", "want `profile <name>`"},
+		{"webhook without url", "cms_events {\n\twebhook onlyname\n}", "want `webhook <name> <url> { … }`"},
+		{"webhook without topics", "cms_events {\n\twebhook a http://x {\n\t}\n}", "has no `topics` line"},
+		{"bad retry", "cms_events {\n\twebhook a http://x {\n\t\ttopics *.*\n\t\tretry many\n\t}\n}", "Testfile:4"},
+		{"bad retry delay", "cms_events {\n\twebhook a http://x {\n\t\ttopics *.*\n\t\tretry 3 soon\n\t}\n}", "with a delay such as 30s"},
+		{"bad timeout", "cms_events {\n\twebhook a http://x {\n\t\ttopics *.*\n\t\ttimeout -\n\t}\n}", "want `timeout <duration>`"},
+		{"header arity", "cms_events {\n\twebhook a http://x {\n\t\ttopics *.*\n\t\theader X-Only\n\t}\n}", "want `header <name> <value>`"},
+		{"bad filter", "cms_events {\n\twebhook a http://x {\n\t\ttopics *.*\n\t\tfilter like sys.id x\n\t}\n}", `unknown filter "like"`},
+		{"equals arity", "cms_events {\n\twebhook a http://x {\n\t\ttopics *.*\n\t\tfilter equals sys.id a b\n\t}\n}", "want `filter [not] equals <doc> <value>`"},
+		{"unknown webhook subdirective", "cms_events {\n\twebhook a http://x {\n\t\ttopics *.*\n\t\tcolour red\n\t}\n}", `unknown webhook subdirective "colour"`},
+		{"transform body not json", "cms_events {\n\twebhook a http://x {\n\t\ttopics *.*\n\t\ttransform {\n\t\t\tbody `{nope`\n\t\t}\n\t}\n}", "Testfile:5 - Error during parsing: transform body is not valid JSON"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := new(Handler).UnmarshalCaddyfile(caddyfile.NewTestDispenser(tc.input))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %v, want one containing %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestAppCaddyfileErrors checks the global option's refusals.
+func TestAppCaddyfileErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name, input, want string
+	}{
+		{"workers not a number", "cms_events {\n\tworkers lots\n}", "Testfile:2 - Error during parsing: want `workers <n>` with a positive whole number"},
+		{"max_body bad size", "cms_events {\n\tmax_body huge\n}", "want `max_body <size>` such as 4MiB"},
+		{"unknown option", "cms_events {\n\tcolour red\n}", `unknown cms_events option "colour"`},
+		{"storage_dir twice", "cms_events {\n\tstorage_dir a b\n}", "want `storage_dir <path>`"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := new(App).UnmarshalCaddyfile(caddyfile.NewTestDispenser(tc.input))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %v, want one containing %q", err, tc.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,204 @@
+package caddymodule
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/caddyconfig/httpcaddyfile"
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/cmsevents/caddy-cms-events/delivery"
+	"github.com/cmsevents/caddy-cms-events/events"
+)
+
+func init() {
+	caddy.RegisterModule(Handler{})
+	httpcaddyfile.RegisterHandlerDirective("cms_events", parseHandlerCaddyfile)
+	httpcaddyfile.RegisterDirectiveOrder("cms_events", httpcaddyfile.Before, "reverse_proxy")
+}
+
+// Handler turns every successful write that passes through it into events
+// and queues the webhook deliveries they trigger before the client gets its
+// answer. Put it in front of a `reverse_proxy` to the CMS management API.
+//
+// Only requests that match a write route of the profile are looked at; all
+// other requests stream through untouched. A write whose answer is not 2xx
+// makes no event.
+type Handler struct {
+	// Profile names the route table that maps requests to events.
+	// Default: `contentful`.
+	Profile string `json:"profile,omitempty"`
+
+	// SigningSecret signs every webhook call with Contentful's request
+	// signing algorithm (x-contentful-signature). It must be 64 characters
+	// of `0-9a-zA-Z+/=_-`. Placeholders such as `{env.CMS_SIGNING_SECRET}`
+	// are resolved when the config loads. Default: calls are not signed.
+	SigningSecret string `json:"signing_secret,omitempty"`
+
+	// Webhooks are Contentful webhook definitions (`name`, `url`, `topics`,
+	// `filters`, `headers`, `httpBasicUsername`, `httpBasicPassword`,
+	// `transformation`, `active`), plus `id`, `retry` and `timeout`.
+	// Definitions exported from Contentful load unchanged.
+	Webhooks []events.Definition `json:"webhooks,omitempty"`
+
+	// WebhooksFile is the path of a JSON file holding an array of
+	// Contentful webhook definitions, loaded in addition to Webhooks.
+	WebhooksFile string `json:"webhooks_file,omitempty"`
+
+	app      *App
+	profile  events.Profile
+	webhooks []*events.Webhook
+	logger   *zap.Logger
+}
+
+// CaddyModule returns the Caddy module information.
+func (Handler) CaddyModule() caddy.ModuleInfo {
+	return caddy.ModuleInfo{
+		ID:  "http.handlers.cms_events",
+		New: func() caddy.Module { return new(Handler) },
+	}
+}
+
+// Provision compiles the webhooks and registers them with the app.
+func (h *Handler) Provision(ctx caddy.Context) error {
+	h.logger = ctx.Logger()
+	if h.Profile == "" {
+		h.Profile = "contentful"
+	}
+	profile, ok := events.LookupProfile(h.Profile)
+	if !ok {
+		return fmt.Errorf("unknown profile %q; the known profile is \"contentful\"", h.Profile)
+	}
+	h.profile = profile
+
+	repl := caddy.NewReplacer()
+	secret := repl.ReplaceKnown(h.SigningSecret, "")
+	if secret != "" {
+		if err := delivery.ValidSecret(secret); err != nil {
+			return fmt.Errorf("signing_secret: %v", err)
+		}
+	}
+
+	defs := h.Webhooks
+	if h.WebhooksFile != "" {
+		fromFile, err := loadWebhooksFile(h.WebhooksFile)
+		if err != nil {
+			return err
+		}
+		defs = append(append([]events.Definition(nil), defs...), fromFile...)
+	}
+	endpoints := make([]*delivery.Endpoint, 0, len(defs))
+	for _, def := range defs {
+		wh, err := events.Compile(resolvePlaceholders(repl, def))
+		if err != nil {
+			return err
+		}
+		h.webhooks = append(h.webhooks, wh)
+		endpoints = append(endpoints, newEndpoint(wh, secret))
+	}
+
+	appIface, err := ctx.App("cms_events")
+	if err != nil {
+		return err
+	}
+	h.app = appIface.(*App)
+	return h.app.register(endpoints)
+}
+
+// ServeHTTP passes the request on; for a write route it holds a 2xx answer
+// back until the events it makes are committed.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
+	route, ok := h.profile.Match(r.Method, r.URL.Path)
+	if !ok {
+		return next.ServeHTTP(w, r)
+	}
+	var prior *events.Entity
+	if route.NeedsPrior() {
+		prior = h.priorEntity(r, route, next)
+	}
+	cw := newCaptureWriter(w, h.app.MaxBody, func(status int, body []byte, truncated bool) {
+		h.record(r, route, prior, status, w.Header(), body, truncated)
+	})
+	if err := next.ServeHTTP(cw, r); err != nil {
+		if cw.discard() {
+			h.logger.Warn("upstream answer broke off; no event recorded",
+				zap.String("method", r.Method), zap.String("path", r.URL.Path), zap.Error(err))
+		}
+		return err
+	}
+	return cw.finish()
+}
+
+// record derives the event of one write and commits its deliveries and the
+// entity's new state in one durable batch.
+func (h *Handler) record(r *http.Request, route events.Route, prior *events.Entity, status int, respHeader http.Header, body []byte, truncated bool) {
+	now := time.Now()
+	if !truncated {
+		var err error
+		body, err = decodeBody(respHeader.Get("Content-Encoding"), body, h.app.MaxBody)
+		if err != nil {
+			h.logger.Warn("cannot decode the answer body; recording a thin event",
+				zap.String("path", r.URL.Path), zap.Error(err))
+			body, truncated = nil, true
+		}
+	}
+	d := events.Derive(events.Input{
+		Route:     route,
+		Status:    status,
+		Header:    r.Header,
+		Body:      body,
+		Truncated: truncated,
+		Prior:     prior,
+		Now:       now,
+	})
+	if d.Warning != "" {
+		h.logger.Warn(d.Warning, zap.String("method", r.Method), zap.String("path", r.URL.Path), zap.Int("status", status))
+	}
+	if d.Event == nil {
+		return
+	}
+	var batch delivery.Batch
+	for _, wh := range h.webhooks {
+		if wh.Matches(d.Event) {
+			batch.Deliveries = append(batch.Deliveries, delivery.NewDelivery(wh.ID(), d.Event, now))
+		}
+	}
+	key := route
+	key.EntityID = d.Event.EntityID
+	if k := key.EntityKey(); k != "" {
+		if d.Forget {
+			batch.Delete = append(batch.Delete, k)
+		} else if d.Entity != nil {
+			if raw, err := json.Marshal(d.Entity); err == nil {
+				batch.Put = append(batch.Put, delivery.KV{Key: k, Value: raw})
+			}
+		}
+	}
+	if len(batch.Deliveries) == 0 && len(batch.Put) == 0 && len(batch.Delete) == 0 {
+		return
+	}
+	// The commit finishes even if the client goes away: the write happened.
+	err := h.app.store.Enqueue(context.WithoutCancel(r.Context()), batch)
+	if err != nil {
+		h.logger.Error("could not queue the event; its webhooks will not be called",
+			zap.String("topic", d.Event.Topic), zap.String("entity", d.Event.EntityID),
+			zap.Int("deliveries", len(batch.Deliveries)), zap.Error(err))
+		return
+	}
+	if c := h.logger.Check(zapcore.DebugLevel, "event queued"); c != nil {
+		c.Write(zap.String("event", d.Event.ID), zap.String("topic", d.Event.Topic),
+			zap.String("entity", d.Event.EntityID), zap.Int("deliveries", len(batch.Deliveries)))
+	}
+}
+
+// Interface guards
+var (
+	_ caddy.Provisioner           = (*Handler)(nil)
+	_ caddyhttp.MiddlewareHandler = (*Handler)(nil)
+)

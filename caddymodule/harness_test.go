@@ -1,0 +1,263 @@
+package caddymodule
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/caddyserver/caddy/v2/caddytest"
+)
+
+// call is one webhook call as a receiver saw it.
+type call struct {
+	Method string
+	Path   string
+	Header http.Header
+	Body   []byte
+	Status int // the status the receiver answered with
+}
+
+// topic returns the call's X-Contentful-Topic.
+func (c call) topic() string { return c.Header.Get("X-Contentful-Topic") }
+
+// json decodes the call's body into a generic map.
+func (c call) json(t *testing.T) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(c.Body, &m); err != nil {
+		t.Fatalf("webhook body is not a JSON object: %v\n%s", err, c.Body)
+	}
+	return m
+}
+
+// receiver is a real HTTP server that records webhook calls and answers
+// with a status the test can change.
+type receiver struct {
+	*httptest.Server
+	status atomic.Int64
+
+	mu    sync.Mutex
+	calls []call
+	added chan struct{}
+}
+
+func newReceiver(t *testing.T) *receiver {
+	t.Helper()
+	rx := &receiver{added: make(chan struct{}, 1)}
+	rx.status.Store(http.StatusOK)
+	rx.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		status := int(rx.status.Load())
+		rx.mu.Lock()
+		rx.calls = append(rx.calls, call{Method: r.Method, Path: r.URL.RequestURI(), Header: r.Header.Clone(), Body: body, Status: status})
+		rx.mu.Unlock()
+		select {
+		case rx.added <- struct{}{}:
+		default:
+		}
+		w.WriteHeader(status)
+	}))
+	t.Cleanup(rx.Close)
+	return rx
+}
+
+// snapshot returns the calls received so far.
+func (rx *receiver) snapshot() []call {
+	rx.mu.Lock()
+	defer rx.mu.Unlock()
+	return append([]call(nil), rx.calls...)
+}
+
+// waitFor waits until done reports true for the calls received so far, or
+// fails the test after the deadline.
+func (rx *receiver) waitFor(t *testing.T, within time.Duration, what string, done func([]call) bool) []call {
+	t.Helper()
+	deadline := time.NewTimer(within)
+	defer deadline.Stop()
+	for {
+		calls := rx.snapshot()
+		if done(calls) {
+			return calls
+		}
+		select {
+		case <-rx.added:
+		case <-time.After(50 * time.Millisecond):
+		case <-deadline.C:
+			t.Fatalf("timed out after %v waiting for %s; got %d calls: %v", within, what, len(calls), topics(calls))
+		}
+	}
+}
+
+// waitCalls waits for at least n calls.
+func (rx *receiver) waitCalls(t *testing.T, n int) []call {
+	t.Helper()
+	return rx.waitFor(t, 15*time.Second, fmt.Sprintf("%d webhook calls", n), func(c []call) bool { return len(c) >= n })
+}
+
+func topics(calls []call) []string {
+	out := make([]string, len(calls))
+	for i, c := range calls {
+		out[i] = c.topic()
+	}
+	return out
+}
+
+// freePort returns a TCP port on 127.0.0.1 that was free a moment ago.
+func freePort(t testing.TB) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// gateway is a running Caddy (in-process, through caddytest) with a
+// cms_events site in front of a cms_sandbox site.
+type gateway struct {
+	t       *testing.T
+	base    string // the gateway site, e.g. http://127.0.0.1:1234
+	cms     string // the sandbox site, reached directly
+	dataDir string
+	client  *http.Client
+}
+
+// gatewayConfig holds the parts of a test Caddyfile that vary.
+type gatewayConfig struct {
+	global   string // extra lines inside the global cms_events block
+	handler  string // lines inside the site's cms_events block
+	upstream string // host:port of the upstream; default: the sandbox site
+	extra    string // extra sites
+}
+
+// startGateway loads a config into the test's Caddy and waits until it runs.
+func startGateway(t *testing.T, cfg gatewayConfig) *gateway {
+	t.Helper()
+	t.Cleanup(func() {
+		if t.Skipped() {
+			t.Error("the integration test was skipped: Caddy could not be started on localhost:2999")
+		}
+	})
+	gwPort, cmsPort := freePort(t), freePort(t)
+	g := &gateway{
+		t:       t,
+		base:    fmt.Sprintf("http://127.0.0.1:%d", gwPort),
+		cms:     fmt.Sprintf("http://127.0.0.1:%d", cmsPort),
+		dataDir: t.TempDir(),
+		client:  &http.Client{Timeout: 10 * time.Second},
+	}
+	upstream := cfg.upstream
+	if upstream == "" {
+		upstream = fmt.Sprintf("127.0.0.1:%d", cmsPort)
+	}
+	config := fmt.Sprintf(`{
+	admin localhost:2999
+	skip_install_trust
+	storage file_system %[1]s/caddy
+	cms_events {
+		storage_dir %[1]s/events
+		workers 1
+%[2]s
+	}
+}
+
+http://127.0.0.1:%[3]d {
+	cms_events {
+%[4]s
+	}
+	reverse_proxy %[5]s
+}
+
+http://127.0.0.1:%[6]d {
+	cms_sandbox
+}
+%[7]s
+`, g.dataDir, cfg.global, gwPort, cfg.handler, upstream, cmsPort, cfg.extra)
+	tester := caddytest.NewTester(t)
+	tester.InitServer(config, "caddyfile")
+	if t.Failed() {
+		t.FailNow()
+	}
+	return g
+}
+
+// do sends a request to base+path and returns the answer with its body.
+func (g *gateway) do(method, url string, header map[string]string, body string) (*http.Response, []byte) {
+	g.t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	if err != nil {
+		g.t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer test-token")
+	req.Header.Set("Content-Type", "application/vnd.contentful.management.v1+json")
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	res, err := g.client.Do(req)
+	if err != nil {
+		g.t.Fatalf("%s %s: %v", method, url, err)
+	}
+	defer res.Body.Close()
+	out, err := io.ReadAll(res.Body)
+	if err != nil {
+		g.t.Fatalf("%s %s: reading the answer: %v", method, url, err)
+	}
+	return res, out
+}
+
+// write sends a write through the gateway and fails unless it gets want.
+func (g *gateway) write(want int, method, path string, header map[string]string, body string) map[string]any {
+	g.t.Helper()
+	return g.send(g.base, want, method, path, header, body)
+}
+
+// direct sends a request straight to the sandbox, bypassing the gateway.
+func (g *gateway) direct(want int, method, path string, header map[string]string, body string) map[string]any {
+	g.t.Helper()
+	return g.send(g.cms, want, method, path, header, body)
+}
+
+func (g *gateway) send(base string, want int, method, path string, header map[string]string, body string) map[string]any {
+	g.t.Helper()
+	res, out := g.do(method, base+path, header, body)
+	if res.StatusCode != want {
+		g.t.Fatalf("%s %s: status %d, want %d: %s", method, path, res.StatusCode, want, out)
+	}
+	var m map[string]any
+	if len(bytes.TrimSpace(out)) > 0 {
+		_ = json.Unmarshal(out, &m)
+	}
+	return m
+}
+
+// version returns sys.version of a CMA entity as the header value.
+func version(t *testing.T, entity map[string]any) string {
+	t.Helper()
+	v, ok := dig(entity, "sys", "version").(float64)
+	if !ok {
+		t.Fatalf("entity has no sys.version: %v", entity)
+	}
+	return fmt.Sprint(int(v))
+}
+
+// dig walks nested JSON objects.
+func dig(v any, keys ...string) any {
+	for _, k := range keys {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		v = m[k]
+	}
+	return v
+}

@@ -1,0 +1,81 @@
+package caddymodule
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+	"go.uber.org/zap"
+
+	"github.com/cmsevents/caddy-cms-events/events"
+)
+
+// priorEntity returns what is known of the entity a DELETE removes: from the
+// entity index when the gateway has seen it, otherwise from a GET through
+// the same upstream with the client's own credentials, made before the
+// DELETE goes out. It returns nil when neither works; the event is then
+// built from what the path says.
+func (h *Handler) priorEntity(r *http.Request, route events.Route, next caddyhttp.Handler) *events.Entity {
+	raw, found, err := h.app.store.Get(route.EntityKey())
+	if err != nil {
+		h.logger.Warn("reading the entity index", zap.String("entity", route.EntityKey()), zap.Error(err))
+	}
+	if found {
+		var e events.Entity
+		if err := json.Unmarshal(raw, &e); err == nil {
+			return &e
+		}
+	}
+
+	get := r.Clone(r.Context())
+	get.Method = http.MethodGet
+	get.URL.Path, get.URL.RawPath, get.URL.RawQuery = route.EntityPath(), "", ""
+	get.RequestURI = get.URL.RequestURI()
+	get.Body, get.ContentLength = http.NoBody, 0
+	for _, name := range []string{"Content-Length", "Content-Type", "Accept-Encoding", "If-Match", "If-None-Match", "X-Contentful-Version"} {
+		get.Header.Del(name)
+	}
+	rec := &fetchRecorder{header: make(http.Header), limit: h.app.MaxBody}
+	if err := next.ServeHTTP(rec, get); err != nil || rec.status != http.StatusOK || rec.overflow {
+		h.logger.Warn("could not fetch the entity before deleting it; the deletion event will lack its content type and revision",
+			zap.String("path", get.URL.Path), zap.Int("status", rec.status), zap.Error(err))
+		return nil
+	}
+	e, err := events.EntityFromJSON(rec.body.Bytes())
+	if err != nil {
+		h.logger.Warn("the entity fetched before a delete is not valid JSON",
+			zap.String("path", get.URL.Path), zap.Error(err))
+		return nil
+	}
+	return e
+}
+
+// fetchRecorder is the response writer of the gateway's own GET: it keeps
+// the answer (up to a limit) and sends nothing to the client.
+type fetchRecorder struct {
+	header   http.Header
+	status   int
+	body     bytes.Buffer
+	limit    int64
+	overflow bool
+}
+
+func (f *fetchRecorder) Header() http.Header { return f.header }
+
+func (f *fetchRecorder) WriteHeader(status int) {
+	if f.status == 0 && status >= 200 {
+		f.status = status
+	}
+}
+
+func (f *fetchRecorder) Write(p []byte) (int, error) {
+	if f.status == 0 {
+		f.status = http.StatusOK
+	}
+	if int64(f.body.Len()+len(p)) > f.limit {
+		f.overflow = true
+		return len(p), nil
+	}
+	return f.body.Write(p)
+}

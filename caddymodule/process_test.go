@@ -1,0 +1,154 @@
+package caddymodule
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// caddyBinary builds cmd/caddy once per test run and returns its path.
+var caddyBinary = sync.OnceValues(func() (string, error) {
+	dir, err := os.MkdirTemp("", "cms-events-caddy-")
+	if err != nil {
+		return "", err
+	}
+	bin := filepath.Join(dir, "caddy")
+	cmd := exec.Command("go", "build", "-o", bin, "../cmd/caddy")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("building caddy: %v\n%s", err, out)
+	}
+	return bin, nil
+})
+
+// child is a caddy binary running as a child process.
+type child struct {
+	t      *testing.T
+	cmd    *exec.Cmd
+	output *bytes.Buffer
+}
+
+// startChild runs the built caddy with a Caddyfile and waits until the
+// address ready answers HTTP.
+func startChild(t *testing.T, caddyfile, ready string) *child {
+	t.Helper()
+	bin, err := caddyBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "Caddyfile")
+	if err := os.WriteFile(cfg, []byte(caddyfile), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c := &child{t: t, output: new(bytes.Buffer)}
+	c.cmd = exec.Command(bin, "run", "--config", cfg, "--adapter", "caddyfile")
+	c.cmd.Env = append(os.Environ(), "HOME="+dir, "XDG_DATA_HOME="+dir, "XDG_CONFIG_HOME="+dir)
+	c.cmd.Stdout, c.cmd.Stderr = c.output, c.output
+	if err := c.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if c.cmd.ProcessState == nil {
+			_ = c.cmd.Process.Kill()
+			_ = c.cmd.Wait()
+		}
+		if t.Failed() {
+			t.Logf("caddy output:\n%s", c.output)
+		}
+	})
+	client := &http.Client{Timeout: time.Second}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		res, err := client.Get(ready)
+		if err == nil {
+			res.Body.Close()
+			return c
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("caddy did not answer on %s within 30s: %v\n%s", ready, err, c.output)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// kill ends the process with SIGKILL and waits for it.
+func (c *child) kill() {
+	c.t.Helper()
+	if err := c.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		c.t.Fatal(err)
+	}
+	_ = c.cmd.Wait()
+}
+
+// TestCrashKeepsQueuedEvents queues 20 events while the receiver fails,
+// kills caddy with SIGKILL, starts it again on the same storage and checks
+// that every event arrives, with the idempotency key it had before.
+func TestCrashKeepsQueuedEvents(t *testing.T) {
+	rx := newReceiver(t)
+	rx.status.Store(http.StatusServiceUnavailable)
+	storage := t.TempDir()
+	gw, cms := freePort(t), freePort(t)
+	caddyfile := fmt.Sprintf(`{
+	admin localhost:%[1]d
+	storage file_system %[2]s/caddy
+	cms_events {
+		storage_dir %[2]s/events
+	}
+}
+
+http://127.0.0.1:%[3]d {
+	cms_events {
+		webhook "crash" %[4]s/hook {
+			topics Entry.*
+			retry 1000 100ms
+		}
+	}
+	reverse_proxy 127.0.0.1:%[5]d
+}
+
+http://127.0.0.1:%[5]d {
+	cms_sandbox
+}
+`, freePort(t), storage, gw, rx.URL, cms)
+	base := fmt.Sprintf("http://127.0.0.1:%d", gw)
+	g := &gateway{t: t, base: base, client: &http.Client{Timeout: 10 * time.Second}}
+
+	first := startChild(t, caddyfile, base+"/")
+	const n = 20
+	for i := range n {
+		g.write(201, "PUT", fmt.Sprintf("/spaces/sp1/environments/master/entries/e%d", i),
+			map[string]string{"X-Contentful-Content-Type": "post"}, `{"fields":{}}`)
+	}
+	keys := map[string]string{} // CRN → idempotency key seen while failing
+	rx.waitFor(t, 30*time.Second, "a failed attempt of every event", func(calls []call) bool {
+		for _, c := range calls {
+			keys[c.Header.Get("X-Contentful-CRN")] = c.Header.Get("X-Contentful-Idempotency-Key")
+		}
+		return len(keys) == n
+	})
+	first.kill()
+
+	rx.status.Store(http.StatusOK)
+	startChild(t, caddyfile, base+"/")
+	rx.waitFor(t, 30*time.Second, "every event delivered after the restart", func(calls []call) bool {
+		delivered := map[string]bool{}
+		for _, c := range calls {
+			if c.Status != http.StatusOK {
+				continue
+			}
+			crn := c.Header.Get("X-Contentful-CRN")
+			if want := keys[crn]; c.Header.Get("X-Contentful-Idempotency-Key") != want {
+				t.Fatalf("%s arrived with idempotency key %q, had %q before the crash", crn, c.Header.Get("X-Contentful-Idempotency-Key"), want)
+			}
+			delivered[crn] = true
+		}
+		return len(delivered) == n
+	})
+}

@@ -1,0 +1,58 @@
+// Package events turns write requests seen by the gateway into Contentful-style
+// webhook events: route tables (profiles), operation and payload derivation,
+// topic patterns, filters and transformation templates. It does not import Caddy.
+package events
+
+import (
+	"encoding/json"
+	"strings"
+	"time"
+)
+
+// Event is one change to one entity, derived from a successful write that passed
+// through the gateway. It is stored with every delivery made for it, so it must
+// stay JSON-serialisable.
+type Event struct {
+	// ID identifies the event; 32 lowercase hex characters, random. The
+	// idempotency key of a delivery is derived from it and the webhook id.
+	ID string `json:"id"`
+	// Topic is the full topic, e.g. "ContentManagement.Entry.publish" or
+	// "SpaceManagement.EnvironmentAlias.create".
+	Topic string `json:"topic"`
+	// Space is the space id from the request path.
+	Space string `json:"space"`
+	// Environment is the environment segment the client used (legacy paths
+	// without one mean "master"); empty for space-level entities.
+	Environment string `json:"environment,omitempty"`
+	// EntityID is the id of the entity the event is about.
+	EntityID string `json:"entityId"`
+	// CRN is the Contentful resource name sent as X-Contentful-CRN; empty
+	// where Contentful sends none.
+	CRN string `json:"crn,omitempty"`
+	// Time is when the gateway saw the write succeed (X-Contentful-Event-Datetime).
+	Time time.Time `json:"time"`
+	// Headers are context headers sent with every call for this event, such
+	// as x-contentful-bulk-action-id. Usually empty.
+	Headers map[string]string `json:"headers,omitempty"`
+	// Payload is the default webhook body (§2.3 of the Contentful facts).
+	Payload json.RawMessage `json:"payload"`
+}
+
+// EntityType returns the entity type part of the topic ("Entry").
+func (e *Event) EntityType() string {
+	_, t, _ := splitTopic(e.Topic)
+	return t
+}
+
+// Action returns the action part of the topic ("publish").
+func (e *Event) Action() string {
+	_, _, a := splitTopic(e.Topic)
+	return a
+}
+
+// splitTopic splits "ContentManagement.Entry.publish" into its three parts.
+func splitTopic(topic string) (prefix, typ, action string) {
+	prefix, rest, _ := strings.Cut(topic, ".")
+	typ, action, _ = strings.Cut(rest, ".")
+	return prefix, typ, action
+}

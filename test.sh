@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Runs the whole test suite: vet, the Go tests with the race detector, a short
+# fuzzing pass, each benchmark once (to keep it compiling) and the end-to-end
+# suite with the real Contentful npm packages, which it installs itself.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+go vet ./...
+go test -race -count=1 ./...
+
+for target in FuzzMatch FuzzDerive FuzzRender; do
+	if grep -rq "func ${target}(" events/; then
+		go test -run '^$' -fuzz "^${target}\$" -fuzztime 10s ./events/
+	fi
+done
+
+go test -run '^$' -bench . -benchtime 1x ./... >/dev/null
+
+mkdir -p .build
+go build -o .build/caddy ./cmd/caddy
+(
+	cd e2e
+	npm ci --no-audit --no-fund --loglevel=error
+	CADDY_BIN="$PWD/../.build/caddy" npm test
+)

@@ -1,0 +1,344 @@
+package events
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Defaults of a webhook definition.
+const (
+	DefaultContentType = "application/vnd.contentful.management.v1+json"
+	DefaultAttempts    = 3
+	DefaultRetryDelay  = 30 * time.Second
+	DefaultTimeout     = 30 * time.Second
+	maxAttempts        = 100
+)
+
+// contentTypes are the transformation content types Contentful allows; the
+// value says whether the body is converted to form data.
+var contentTypes = map[string]bool{
+	DefaultContentType:                                 false,
+	DefaultContentType + "; charset=utf-8":             false,
+	"application/json":                                 false,
+	"application/json; charset=utf-8":                  false,
+	"application/x-www-form-urlencoded":                true,
+	"application/x-www-form-urlencoded; charset=utf-8": true,
+}
+
+// reservedHeaders are set by the gateway itself and cannot be custom headers.
+var reservedHeaders = map[string]bool{
+	"Content-Type": true, "Content-Length": true, "Host": true, "Transfer-Encoding": true,
+	"X-Contentful-Topic": true, "X-Contentful-Webhook-Name": true,
+	"X-Contentful-Idempotency-Key": true, "X-Contentful-Crn": true,
+	"X-Contentful-Event-Datetime": true, "X-Contentful-Webhook-Request-Attempt": true,
+	"X-Contentful-Signature": true, "X-Contentful-Signed-Headers": true,
+	"X-Contentful-Timestamp": true,
+}
+
+// Webhook is a compiled, validated Definition. It is immutable and safe for
+// concurrent use.
+type Webhook struct {
+	def        Definition
+	id         string
+	active     bool
+	topics     []topicPattern
+	filters    []compiledFilter
+	masterOnly bool // filters absent or null
+	url        strTemplate
+	headers    []header
+	basicAuth  string // Authorization value, or ""
+	method     string
+	ctype      string
+	form       bool
+	length     bool
+	body       *node // nil: the event payload
+	attempts   int
+	delay      time.Duration
+	timeout    time.Duration
+}
+
+// header is a compiled custom header.
+type header struct {
+	name   string // canonical
+	value  strTemplate
+	secret bool
+}
+
+// Compile validates a definition and prepares it for matching and rendering.
+// Errors name the webhook and the field at fault.
+func Compile(def Definition) (*Webhook, error) {
+	w := &Webhook{def: def.clone(), active: def.Active == nil || *def.Active}
+	label := def.Name
+	if label == "" {
+		label = def.ID
+	}
+	fail := func(field string, err error) (*Webhook, error) {
+		return nil, fmt.Errorf("webhook %q: %s: %w", label, field, err)
+	}
+	if strings.TrimSpace(def.Name) == "" {
+		return fail("name", fmt.Errorf("required: give the webhook a name"))
+	}
+
+	w.id = def.ID
+	if w.id == "" && def.Sys != nil {
+		w.id = def.Sys.ID
+	}
+	if w.id == "" {
+		w.id = WebhookID(def.Name)
+		if !validID(w.id) {
+			return fail("id", fmt.Errorf("cannot derive an id of 1–64 characters from the name %q: set id explicitly", def.Name))
+		}
+	} else if !validID(w.id) {
+		return fail("id", fmt.Errorf("%q: use 1–64 characters among a-z, A-Z, 0-9, -, _ and .", w.id))
+	}
+
+	if err := w.compileURL(def.URL); err != nil {
+		return fail("url", err)
+	}
+
+	if len(def.Topics) == 0 {
+		return fail("topics", fmt.Errorf("required: list at least one topic such as Entry.publish or *.*"))
+	}
+	for _, t := range def.Topics {
+		p, err := parseTopic(t)
+		if err != nil {
+			return fail("topics", err)
+		}
+		w.topics = append(w.topics, p)
+	}
+
+	w.masterOnly = def.Filters == nil
+	if def.Filters != nil {
+		for i, f := range *def.Filters {
+			c, err := compileFilter(f)
+			if err != nil {
+				return fail(fmt.Sprintf("filters[%d]", i), err)
+			}
+			w.filters = append(w.filters, c)
+		}
+	}
+
+	if err := w.compileHeaders(def); err != nil {
+		return fail("headers", err)
+	}
+	if def.HTTPBasicPassword != "" && def.HTTPBasicUsername == "" {
+		return fail("httpBasicUsername", fmt.Errorf("required when httpBasicPassword is set"))
+	}
+	if strings.Contains(def.HTTPBasicUsername, ":") {
+		return fail("httpBasicUsername", fmt.Errorf("must not contain \":\""))
+	}
+	if def.HTTPBasicUsername != "" {
+		w.basicAuth = "Basic " + base64.StdEncoding.EncodeToString([]byte(def.HTTPBasicUsername+":"+def.HTTPBasicPassword))
+	}
+
+	if err := w.compileTransformation(def.Transformation); err != nil {
+		return fail("transformation", err)
+	}
+
+	w.attempts, w.delay, w.timeout = DefaultAttempts, DefaultRetryDelay, DefaultTimeout
+	if r := def.Retry; r != nil {
+		switch {
+		case r.Attempts < 0 || r.Attempts > maxAttempts:
+			return fail("retry.attempts", fmt.Errorf("%d: use 1–%d (0 means the default %d)", r.Attempts, maxAttempts, DefaultAttempts))
+		case r.Attempts > 0:
+			w.attempts = r.Attempts
+		}
+		switch {
+		case r.Delay < 0:
+			return fail("retry.delay", fmt.Errorf("must not be negative"))
+		case r.Delay > 0:
+			w.delay = time.Duration(r.Delay)
+		}
+	}
+	switch {
+	case def.Timeout < 0:
+		return fail("timeout", fmt.Errorf("must not be negative"))
+	case def.Timeout > 0:
+		w.timeout = time.Duration(def.Timeout)
+	}
+	return w, nil
+}
+
+// compileURL parses the URL template and checks that it gives an absolute
+// http(s) URL.
+func (w *Webhook) compileURL(raw string) error {
+	if raw == "" {
+		return fmt.Errorf("required: the receiver's absolute http or https URL")
+	}
+	t, err := parseTemplate(raw)
+	if err != nil {
+		return err
+	}
+	var probe strings.Builder
+	for _, p := range t.parts {
+		if p.ex != nil {
+			probe.WriteString("x")
+		} else {
+			probe.WriteString(p.lit)
+		}
+	}
+	if err := checkURL(probe.String()); err != nil {
+		return fmt.Errorf("%q %v", raw, err)
+	}
+	w.url = t
+	return nil
+}
+
+// checkURL reports whether s is an absolute http or https URL with a host.
+func checkURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("is not an absolute http or https URL")
+	}
+	return nil
+}
+
+// compileHeaders validates the custom headers.
+func (w *Webhook) compileHeaders(def Definition) error {
+	seen := map[string]bool{}
+	for _, h := range def.Headers {
+		name := http.CanonicalHeaderKey(h.Key)
+		switch {
+		case !validToken(h.Key):
+			return fmt.Errorf("key %q is not a valid header name", h.Key)
+		case reservedHeaders[name] || (name == "Authorization" && def.HTTPBasicUsername != ""):
+			return fmt.Errorf("%s is set by the gateway and cannot be a custom header", name)
+		case seen[name]:
+			return fmt.Errorf("%s is listed twice", name)
+		}
+		seen[name] = true
+		for i := 0; i < len(h.Value); i++ {
+			if c := h.Value[i]; c < 0x20 && c != '\t' || c == 0x7f {
+				return fmt.Errorf("%s: value contains a control character", name)
+			}
+		}
+		t, err := parseTemplate(h.Value)
+		if err != nil {
+			return fmt.Errorf("%s: %v", name, err)
+		}
+		w.headers = append(w.headers, header{name: name, value: t, secret: h.Secret})
+	}
+	return nil
+}
+
+// validToken reports whether s is an RFC 7230 token.
+func validToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(isLetter(c) || c >= '0' && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// compileTransformation validates method, content type and body template.
+func (w *Webhook) compileTransformation(t *Transformation) error {
+	w.method, w.ctype = http.MethodPost, DefaultContentType
+	if t == nil {
+		return nil
+	}
+	switch t.Method {
+	case "":
+	case http.MethodPost, http.MethodGet, http.MethodPut, http.MethodPatch, http.MethodDelete:
+		w.method = t.Method
+	default:
+		return fmt.Errorf("method %q: use POST, GET, PUT, PATCH or DELETE", t.Method)
+	}
+	if t.ContentType != "" {
+		form, ok := contentTypes[t.ContentType]
+		if !ok {
+			return fmt.Errorf("contentType %q: use application/vnd.contentful.management.v1+json, application/json or application/x-www-form-urlencoded, optionally with \"; charset=utf-8\"", t.ContentType)
+		}
+		w.ctype, w.form = t.ContentType, form
+	}
+	w.length = t.IncludeContentLength
+	if len(t.Body) == 0 {
+		return nil
+	}
+	if !json.Valid(t.Body) {
+		return fmt.Errorf("body is not valid JSON")
+	}
+	n, err := parseBody(t.Body)
+	if err != nil {
+		return fmt.Errorf("body: %v", err)
+	}
+	if w.form && n.kind != nodeObject && n.kind != nodeWhole && !(n.kind == nodeLiteral && isObject(n.raw)) {
+		return fmt.Errorf("body must be a JSON object for the form content type %s", w.ctype)
+	}
+	w.body = n
+	return nil
+}
+
+// ID returns the webhook id.
+func (w *Webhook) ID() string { return w.id }
+
+// Name returns the webhook name (X-Contentful-Webhook-Name).
+func (w *Webhook) Name() string { return w.def.Name }
+
+// Attempts returns how many calls are made at most for one event.
+func (w *Webhook) Attempts() int { return w.attempts }
+
+// RetryDelay returns the pause before a retry.
+func (w *Webhook) RetryDelay() time.Duration { return w.delay }
+
+// Timeout returns the time limit of one call.
+func (w *Webhook) Timeout() time.Duration { return w.timeout }
+
+// Definition returns the definition as configured (a copy).
+func (w *Webhook) Definition() Definition { return w.def.clone() }
+
+// Redacted returns the definition without secrets, for display: secret
+// header values and httpBasicPassword are dropped, and sys carries the
+// webhook id and type "WebhookDefinition".
+func (w *Webhook) Redacted() Definition {
+	d := w.def.clone()
+	d.Sys = &DefinitionSys{Type: "WebhookDefinition", ID: w.id}
+	d.HTTPBasicPassword = ""
+	for i := range d.Headers {
+		if d.Headers[i].Secret {
+			d.Headers[i].Value = ""
+		}
+	}
+	return d
+}
+
+// Matches reports whether the webhook calls for the event: it is active, a
+// topic pattern fits (patterns match the event topic without its first
+// segment) and every filter holds. Without filters (absent or null) only
+// events of the master environment match, and space-level events, which
+// have no environment; with filters [] every event matches.
+func (w *Webhook) Matches(ev *Event) bool {
+	if !w.active || ev == nil {
+		return false
+	}
+	_, typ, action := splitTopic(ev.Topic)
+	hit := false
+	for _, p := range w.topics {
+		if p.match(typ, action) {
+			hit = true
+			break
+		}
+	}
+	if !hit {
+		return false
+	}
+	if w.masterOnly {
+		return ev.Environment == "master" || ev.Environment == ""
+	}
+	doc := filterDoc{ev: ev}
+	for i := range w.filters {
+		if !doc.eval(&w.filters[i]) {
+			return false
+		}
+	}
+	return true
+}

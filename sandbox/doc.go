@@ -1,0 +1,84 @@
+// Package sandbox is an in-memory, Contentful-compatible Content Management
+// API served as a plain http.Handler. It is the upstream of the demo and of
+// the integration tests: the contentful-management SDK (plain client) runs
+// its entry, asset and content type lifecycles against it. Nothing is kept
+// on disk; a new Sandbox is empty.
+//
+// # Routes
+//
+// E stands for /spaces/{space}/environments/{env} and for the legacy
+// /spaces/{space}, which means env "master".
+//
+//	GET                  /spaces/{space}
+//	GET                  /spaces/{space}/environments
+//	GET, PUT, DELETE     /spaces/{space}/environments/{env}
+//	GET                  /spaces/{space}/environment_aliases
+//	GET, PUT, DELETE     /spaces/{space}/environment_aliases/{alias}
+//	GET                  E/locales                       (en-US, the default)
+//	GET, POST            E/entries, E/assets, E/content_types
+//	GET, PUT, DELETE     E/{collection}/{id}             (PATCH too for entries)
+//	PUT, DELETE          E/{collection}/{id}/published   (activate/deactivate for content types)
+//	PUT, DELETE          E/entries/{id}/archived, E/assets/{id}/archived
+//	PUT                  E/assets/{id}/files/{locale}/process
+//
+// Collections answer {"sys":{"type":"Array"},"total","skip","limit","items"}
+// in creation order and read the skip and limit (at most 1000) query
+// parameters; entry, asset and content type collections also filter on
+// sys.id, sys.id[in] and content_type. Any other path or method is a 404.
+//
+// # Rules
+//
+// Every request needs a bearer token (Authorization: Bearer <token>, or the
+// access_token query parameter); any token is accepted and names the acting
+// user: UserID(token) goes into createdBy, updatedBy, publishedBy and
+// archivedBy. Without one the answer is 401 AccessTokenInvalid.
+//
+// Spaces spring into existence on first use, and so does their "master"
+// environment. Other environments are created with PUT (201, empty: nothing
+// is copied from a source environment) and deleted with DELETE (204; master
+// and alias targets cannot be deleted). By default a space has no aliases.
+// PUT on an alias creates it (201) or, with the current X-Contentful-Version,
+// retargets it (200); its target must be an existing environment. An
+// environment segment naming an alias reads and writes the target's
+// entities, and their sys.environment then names the alias id with
+// linkType "Environment"; so does sys.urn. An alias named master shadows the
+// plain master environment (legacy paths then use the alias too); unlike
+// Contentful, it can be deleted again.
+//
+// Versions follow Contentful: every write raises sys.version by one.
+// Updates (PUT of an existing id, PATCH), publishing and alias and
+// environment updates need X-Contentful-Version equal to the current
+// version, else 409 VersionMismatch; unpublish, archive, unarchive, delete
+// and asset processing check it only when it is sent, as the SDK sends none.
+// Publishing sets publishedVersion to the version sent, raises
+// publishedCounter and sets publishedAt, publishedBy and (once)
+// firstPublishedAt; unpublishing removes publishedVersion, publishedAt and
+// publishedBy. Archiving is refused (400) while published, updating (400)
+// while archived, deleting (400) while published or active.
+//
+// Creating an entry needs the X-Contentful-Content-Type header (422
+// otherwise); the content type need not exist and fields are not validated
+// against it. PATCH takes a JSON Patch (Content-Type
+// application/json-patch+json) with the ops add, replace and remove on
+// paths below /fields and /metadata. Processing an asset file happens at
+// once: the answer is 204 and the file gets the url
+// //assets.sandbox.local/{space}/{id}/{fileName} and placeholder details.
+// Publishing an asset with an unprocessed file is refused with 422
+// ValidationFailed. Locale-based unpublishing (PUT …/published with
+// "remove") is refused with 422.
+//
+// Errors have Contentful's shape:
+// {"sys":{"type":"Error","id":"NotFound"},"message":"…","requestId":"…"},
+// with the ids BadRequest (400), AccessTokenInvalid (401), NotFound (404),
+// VersionMismatch (409) and ValidationFailed (422). Timestamps are RFC 3339
+// in UTC with milliseconds.
+//
+// # Failing on purpose
+//
+// Tests of "a failed upstream write produces no event" can make the sandbox
+// fail without changing state: a request carrying the header
+// X-Sandbox-Fail: <status> (400–599) is answered with that status and a
+// Contentful-style error body before anything else is looked at, and
+// FailNextWrites(n, status) makes the next n PUT, POST, PATCH and DELETE
+// requests do the same.
+package sandbox

@@ -1,0 +1,111 @@
+package sandbox
+
+import "strings"
+
+// target says which resource a path names.
+type target int
+
+// The resources the sandbox serves.
+const (
+	targetSpace        target = iota + 1 // /spaces/{s}
+	targetEnvironments                   // /spaces/{s}/environments
+	targetEnvironment                    // /spaces/{s}/environments/{e}
+	targetAliases                        // /spaces/{s}/environment_aliases
+	targetAlias                          // /spaces/{s}/environment_aliases/{a}
+	targetLocales                        // E/locales
+	targetCollection                     // E/{collection}
+	targetEntity                         // E/{collection}/{id}
+	targetPublished                      // E/{collection}/{id}/published
+	targetArchived                       // E/{entries|assets}/{id}/archived
+	targetProcess                        // E/assets/{id}/files/{locale}/process
+)
+
+// route is a parsed request path.
+type route struct {
+	target target
+	space  string
+	// env is the environment segment the client used ("master" for legacy
+	// paths), or the environment/alias id for targetEnvironment/targetAlias.
+	env    string
+	kind   *kind
+	id     string
+	locale string
+}
+
+// parseRoute parses a request path; ok is false for paths the sandbox does
+// not serve.
+func parseRoute(path string) (rt route, ok bool) {
+	segs := strings.Split(strings.TrimPrefix(path, "/"), "/")
+	for _, s := range segs {
+		if !idPattern.MatchString(s) {
+			return route{}, false
+		}
+	}
+	if len(segs) < 2 || segs[0] != "spaces" {
+		return route{}, false
+	}
+	rt.space, segs = segs[1], segs[2:]
+	switch {
+	case len(segs) == 0:
+		rt.target = targetSpace
+		return rt, true
+	case segs[0] == "environment_aliases":
+		return parseNamed(rt, segs[1:], targetAliases, targetAlias)
+	case segs[0] == "environments" && len(segs) <= 2:
+		return parseNamed(rt, segs[1:], targetEnvironments, targetEnvironment)
+	case segs[0] == "environments":
+		rt.env, segs = segs[1], segs[2:]
+	default:
+		rt.env = "master"
+	}
+	return parseScoped(rt, segs)
+}
+
+// parseNamed parses the rest of a space-level collection path: nothing (the
+// collection) or one id.
+func parseNamed(rt route, rest []string, coll, one target) (route, bool) {
+	switch len(rest) {
+	case 0:
+		rt.target = coll
+	case 1:
+		rt.target, rt.env = one, rest[0]
+	default:
+		return route{}, false
+	}
+	return rt, true
+}
+
+// parseScoped parses the part of a path below the environment.
+func parseScoped(rt route, segs []string) (route, bool) {
+	if len(segs) == 1 && segs[0] == "locales" {
+		rt.target = targetLocales
+		return rt, true
+	}
+	if len(segs) == 0 {
+		return route{}, false
+	}
+	rt.kind = kindByCollection[segs[0]]
+	if rt.kind == nil {
+		return route{}, false
+	}
+	switch len(segs) {
+	case 1:
+		rt.target = targetCollection
+		return rt, true
+	case 2:
+		rt.target, rt.id = targetEntity, segs[1]
+		return rt, true
+	}
+	rt.id = segs[1]
+	switch {
+	case len(segs) == 3 && segs[2] == "published":
+		rt.target = targetPublished
+	case len(segs) == 3 && segs[2] == "archived" && rt.kind.archivable:
+		rt.target = targetArchived
+	case len(segs) == 5 && rt.kind == assetKind && segs[2] == "files" && segs[4] == "process":
+		rt.target, rt.locale = targetProcess, segs[3]
+	default:
+		return route{}, false
+	}
+	return rt, true
+}

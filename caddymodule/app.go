@@ -8,6 +8,7 @@ package caddymodule
 import (
 	"context"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"sync"
 	"time"
@@ -55,8 +56,14 @@ type App struct {
 	dispatcher *delivery.Dispatcher
 	logger     *zap.Logger
 
-	mu        sync.Mutex
-	endpoints map[string]*delivery.Endpoint
+	endpoints *endpointSet
+}
+
+// endpointSet collects the webhooks the handlers register while the config
+// is provisioned.
+type endpointSet struct {
+	mu  sync.Mutex
+	ids map[string]*delivery.Endpoint
 }
 
 // CaddyModule returns the Caddy module information.
@@ -90,7 +97,7 @@ func (a *App) Provision(ctx caddy.Context) error {
 	if a.MaxBody < 0 {
 		return fmt.Errorf("cms_events: max_body must be positive, got %d", a.MaxBody)
 	}
-	a.endpoints = make(map[string]*delivery.Endpoint)
+	a.endpoints = &endpointSet{ids: make(map[string]*delivery.Endpoint)}
 
 	store, err := acquireStore(dir, a.logger)
 	if err != nil {
@@ -102,27 +109,24 @@ func (a *App) Provision(ctx caddy.Context) error {
 
 // register adds the webhooks of one handler. Webhook ids are unique per app.
 func (a *App) register(eps []*delivery.Endpoint) error {
-	a.mu.Lock()
-	defer a.mu.Unlock()
+	a.endpoints.mu.Lock()
+	defer a.endpoints.mu.Unlock()
 	for _, ep := range eps {
-		if _, dup := a.endpoints[ep.ID]; dup {
+		if _, dup := a.endpoints.ids[ep.ID]; dup {
 			return fmt.Errorf("webhook id %q is used twice; give one of them its own id (Caddyfile: `id <id>` inside the webhook block, JSON: \"id\")", ep.ID)
 		}
 	}
 	for _, ep := range eps {
-		a.endpoints[ep.ID] = ep
+		a.endpoints.ids[ep.ID] = ep
 	}
 	return nil
 }
 
 // Start starts the delivery workers.
 func (a *App) Start() error {
-	a.mu.Lock()
-	endpoints := make(map[string]*delivery.Endpoint, len(a.endpoints))
-	for id, ep := range a.endpoints {
-		endpoints[id] = ep
-	}
-	a.mu.Unlock()
+	a.endpoints.mu.Lock()
+	endpoints := maps.Clone(a.endpoints.ids)
+	a.endpoints.mu.Unlock()
 	a.dispatcher = delivery.NewDispatcher(delivery.DispatcherOptions{
 		Store:     a.store,
 		Workers:   a.Workers,

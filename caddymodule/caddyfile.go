@@ -170,13 +170,13 @@ func parseWebhook(d *caddyfile.Dispenser) (events.Definition, error) {
 			}
 			filters = append(filters, f)
 		case "header", "secret_header":
-			secret := d.Val() == "secret_header"
+			directive := d.Val()
 			vals := d.RemainingArgs()
 			if len(vals) != 2 {
-				return events.Definition{}, d.Errf("want `%s <name> <value>`", d.Val())
+				return events.Definition{}, d.Errf("want `%s <name> <value>`", directive)
 			}
 			hd := map[string]any{"key": vals[0], "value": vals[1]}
-			if secret {
+			if directive == "secret_header" {
 				hd["secret"] = true
 			}
 			headers = append(headers, hd)

@@ -1,11 +1,15 @@
 package caddymodule
 
 import (
+	"bytes"
+	"encoding/json"
+	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/caddyserver/caddy/v2/caddyconfig"
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 	"github.com/caddyserver/caddy/v2/caddytest"
 )
@@ -24,6 +28,10 @@ func TestAdaptGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			input, want, ok := strings.Cut(string(raw), "\n----------\n")
+			if *updateGolden {
+				writeGolden(t, file, input)
+				return
+			}
 			if !ok {
 				t.Fatalf("%s has no ---------- separator", file)
 			}
@@ -34,6 +42,23 @@ func TestAdaptGolden(t *testing.T) {
 	}
 }
 
+var updateGolden = flag.Bool("update", false, "rewrite the adapt golden files with the current output")
+
+// writeGolden replaces the expected output of a golden file.
+func writeGolden(t *testing.T, file, input string) {
+	out, _, err := caddyconfig.GetAdapter("caddyfile").Adapt([]byte(input), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pretty bytes.Buffer
+	if err := json.Indent(&pretty, out, "", "\t"); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(file, []byte(input+"\n----------\n"+pretty.String()+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestHandlerCaddyfileErrors checks that bad lines are refused with the
 // line number and the expected form.
 func TestHandlerCaddyfileErrors(t *testing.T) {
@@ -41,18 +66,18 @@ func TestHandlerCaddyfileErrors(t *testing.T) {
 		name, input, want string
 	}{
 		{"args on first line", `cms_events foo`, "want `cms_events {`"},
-		{"unknown subdirective", "cms_events {\n\tnope\n}", `Testfile:2 - Error during parsing: unknown cms_events subdirective "nope"`},
+		{"unknown subdirective", "cms_events {\n\tnope\n}", `unknown cms_events subdirective "nope"; the subdirectives are profile, signing_secret, webhooks_file and webhook, at Testfile:2`},
 		{"profile without name", "cms_events {\n\tprofile\n}", "want `profile <name>`"},
 		{"webhook without url", "cms_events {\n\twebhook onlyname\n}", "want `webhook <name> <url> { … }`"},
 		{"webhook without topics", "cms_events {\n\twebhook a http://x {\n\t}\n}", "has no `topics` line"},
 		{"bad retry", "cms_events {\n\twebhook a http://x {\n\t\ttopics *.*\n\t\tretry many\n\t}\n}", "Testfile:4"},
 		{"bad retry delay", "cms_events {\n\twebhook a http://x {\n\t\ttopics *.*\n\t\tretry 3 soon\n\t}\n}", "with a delay such as 30s"},
 		{"bad timeout", "cms_events {\n\twebhook a http://x {\n\t\ttopics *.*\n\t\ttimeout -\n\t}\n}", "want `timeout <duration>`"},
-		{"header arity", "cms_events {\n\twebhook a http://x {\n\t\ttopics *.*\n\t\theader X-Only\n\t}\n}", "want `header <name> <value>`"},
+		{"header arity", "cms_events {\n\twebhook a http://x {\n\t\ttopics *.*\n\t\theader X-Only\n\t}\n}", "want `header <name> <value>`, at Testfile:4"},
 		{"bad filter", "cms_events {\n\twebhook a http://x {\n\t\ttopics *.*\n\t\tfilter like sys.id x\n\t}\n}", `unknown filter "like"`},
 		{"equals arity", "cms_events {\n\twebhook a http://x {\n\t\ttopics *.*\n\t\tfilter equals sys.id a b\n\t}\n}", "want `filter [not] equals <doc> <value>`"},
 		{"unknown webhook subdirective", "cms_events {\n\twebhook a http://x {\n\t\ttopics *.*\n\t\tcolour red\n\t}\n}", `unknown webhook subdirective "colour"`},
-		{"transform body not json", "cms_events {\n\twebhook a http://x {\n\t\ttopics *.*\n\t\ttransform {\n\t\t\tbody `{nope`\n\t\t}\n\t}\n}", "Testfile:5 - Error during parsing: transform body is not valid JSON"},
+		{"transform body not json", "cms_events {\n\twebhook a http://x {\n\t\ttopics *.*\n\t\ttransform {\n\t\t\tbody `{nope`\n\t\t}\n\t}\n}", "transform body is not valid JSON: {nope, at Testfile:5"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := new(Handler).UnmarshalCaddyfile(caddyfile.NewTestDispenser(tc.input))
@@ -68,7 +93,7 @@ func TestAppCaddyfileErrors(t *testing.T) {
 	for _, tc := range []struct {
 		name, input, want string
 	}{
-		{"workers not a number", "cms_events {\n\tworkers lots\n}", "Testfile:2 - Error during parsing: want `workers <n>` with a positive whole number"},
+		{"workers not a number", "cms_events {\n\tworkers lots\n}", "want `workers <n>` with a positive whole number, got \"lots\", at Testfile:2"},
 		{"max_body bad size", "cms_events {\n\tmax_body huge\n}", "want `max_body <size>` such as 4MiB"},
 		{"unknown option", "cms_events {\n\tcolour red\n}", `unknown cms_events option "colour"`},
 		{"storage_dir twice", "cms_events {\n\tstorage_dir a b\n}", "want `storage_dir <path>`"},

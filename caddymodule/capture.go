@@ -140,4 +140,4 @@ func (cw *captureWriter) release(body []byte, truncated bool) error {
 }
 
 // Interface guards
-var _ caddyhttp.HTTPInterfaceWrapper = (*captureWriter)(nil)
+var _ http.ResponseWriter = (*captureWriter)(nil)

@@ -169,9 +169,7 @@ func (h *Handler) record(r *http.Request, route events.Route, prior *events.Enti
 			batch.Deliveries = append(batch.Deliveries, delivery.NewDelivery(wh.ID(), d.Event, now))
 		}
 	}
-	key := route
-	key.EntityID = d.Event.EntityID
-	if k := key.EntityKey(); k != "" {
+	if k := d.Key; k != "" {
 		if d.Forget {
 			batch.Delete = append(batch.Delete, k)
 		} else if d.Entity != nil {

@@ -185,10 +185,27 @@ http://127.0.0.1:%[6]d {
 `, g.dataDir, cfg.global, gwPort, cfg.handler, upstream, cmsPort, cfg.extra)
 	tester := caddytest.NewTester(t)
 	tester.InitServer(config, "caddyfile")
+	// Runs before t.TempDir's removal: close the store while its
+	// directory still exists.
+	t.Cleanup(func() { unloadConfig(t) })
 	if t.Failed() {
 		t.FailNow()
 	}
 	return g
+}
+
+// unloadConfig replaces the test's config with an empty one, which stops
+// the sites and closes their storage.
+func unloadConfig(t *testing.T) {
+	res, err := http.Post("http://localhost:2999/load", "text/caddyfile", strings.NewReader("{\n\tadmin localhost:2999\n}\n"))
+	if err != nil {
+		t.Errorf("unloading the test config: %v", err)
+		return
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Errorf("unloading the test config: status %d", res.StatusCode)
+	}
 }
 
 // do sends a request to base+path and returns the answer with its body.

@@ -107,7 +107,7 @@ http://127.0.0.1:%[3]d {
 	cms_events {
 		webhook "crash" %[4]s/hook {
 			topics Entry.*
-			retry 1000 100ms
+			retry 100 100ms
 		}
 	}
 	reverse_proxy 127.0.0.1:%[5]d

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"time"
 
 	"github.com/caddyserver/caddy/v2"
 
@@ -12,42 +11,21 @@ import (
 	"github.com/cmsevents/caddy-cms-events/events"
 )
 
-// Contentful's delivery defaults: 3 attempts, 30 s apart, 30 s timeout.
-const (
-	defaultAttempts = 3
-	defaultDelay    = 30 * time.Second
-	defaultTimeout  = 30 * time.Second
-)
-
-// newEndpoint makes the delivery side of a compiled webhook.
+// newEndpoint makes the delivery side of a compiled webhook. Basic auth
+// travels in the rendered headers (marked secret), so it is not set here.
 func newEndpoint(wh *events.Webhook, secret string) *delivery.Endpoint {
-	def := wh.Definition()
-	ep := &delivery.Endpoint{
-		ID:            wh.ID(),
-		Name:          def.Name,
-		Attempts:      defaultAttempts,
-		Delay:         defaultDelay,
-		Timeout:       defaultTimeout,
-		Secret:        secret,
-		BasicUser:     def.HTTPBasicUsername,
-		BasicPassword: def.HTTPBasicPassword,
+	return &delivery.Endpoint{
+		ID:       wh.ID(),
+		Name:     wh.Name(),
+		Attempts: wh.Attempts(),
+		Delay:    wh.RetryDelay(),
+		Timeout:  wh.Timeout(),
+		Secret:   secret,
 		Render: func(ev *events.Event) (delivery.Rendered, error) {
 			r, err := wh.Render(ev)
 			return delivery.Rendered(r), err
 		},
 	}
-	if def.Retry != nil {
-		if def.Retry.Attempts > 0 {
-			ep.Attempts = def.Retry.Attempts
-		}
-		if def.Retry.Delay > 0 {
-			ep.Delay = time.Duration(def.Retry.Delay)
-		}
-	}
-	if def.Timeout > 0 {
-		ep.Timeout = time.Duration(def.Timeout)
-	}
-	return ep
 }
 
 // resolvePlaceholders resolves config-time placeholders such as

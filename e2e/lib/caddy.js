@@ -1,0 +1,136 @@
+// Runs the caddy binary under test as a child process: a sandbox CMS site,
+// and a gateway site with cms_events in front of it.
+
+import { spawn } from 'node:child_process';
+import { constants } from 'node:fs';
+import fs from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { waitFor } from './wait.js';
+
+/** Keeps at most this much of caddy's output for error messages. */
+const MAX_OUTPUT = 64 * 1024;
+
+/**
+ * Returns a port that was free a moment ago on 127.0.0.1.
+ *
+ * @returns {Promise<number>}
+ */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * The Caddyfile of the test: global options with the admin endpoint, storage
+ * and the cms_events app; the sandbox upstream; the gateway with one webhook
+ * for every topic.
+ *
+ * @param {{dir: string, adminPort: number, upstreamPort: number, gatewayPort: number, receiverPort: number, secret: string}} p
+ */
+export function caddyfile({ dir, adminPort, upstreamPort, gatewayPort, receiverPort, secret }) {
+  return `{
+	admin localhost:${adminPort}
+	storage file_system ${path.join(dir, 'storage')}
+	cms_events {
+		storage_dir ${path.join(dir, 'events')}
+	}
+}
+
+http://127.0.0.1:${upstreamPort} {
+	cms_sandbox
+}
+
+http://127.0.0.1:${gatewayPort} {
+	cms_events {
+		signing_secret ${secret}
+		webhook "e2e" "http://127.0.0.1:${receiverPort}/hook" {
+			topics *.*
+			retry 3 200ms
+		}
+	}
+	reverse_proxy 127.0.0.1:${upstreamPort}
+}
+`;
+}
+
+/**
+ * Starts `caddyBin run` with the test Caddyfile in a fresh temporary
+ * directory and waits until the gateway answers HTTP.
+ *
+ * @param {{caddyBin: string, receiverPort: number, secret: string}} options
+ * @returns {Promise<{gatewayHost: string, upstreamHost: string, output: () => string, stop: () => Promise<void>}>}
+ */
+export async function startCaddy({ caddyBin, receiverPort, secret }) {
+  try {
+    await fs.access(caddyBin, constants.X_OK);
+  } catch {
+    throw new Error(`CADDY_BIN=${caddyBin} is not an executable file: build caddy with this module and point CADDY_BIN at it`);
+  }
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'cms-events-e2e-'));
+  const [adminPort, upstreamPort, gatewayPort] = [await freePort(), await freePort(), await freePort()];
+  const config = path.join(dir, 'Caddyfile');
+  await fs.writeFile(config, caddyfile({ dir, adminPort, upstreamPort, gatewayPort, receiverPort, secret }));
+
+  const child = spawn(caddyBin, ['run', '--config', config, '--adapter', 'caddyfile'], {
+    env: { ...process.env, XDG_CONFIG_HOME: path.join(dir, 'config'), XDG_DATA_HOME: path.join(dir, 'data') },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const collect = (chunk) => {
+    output = (output + chunk.toString('utf8')).slice(-MAX_OUTPUT);
+  };
+  child.stdout.on('data', collect);
+  child.stderr.on('data', collect);
+  let exit = null;
+  const exited = new Promise((resolve) => {
+    child.on('exit', (code, signal) => {
+      exit = { code, signal };
+      resolve();
+    });
+    child.on('error', (err) => {
+      exit = { error: err.message };
+      resolve();
+    });
+  });
+
+  const stop = async () => {
+    if (!exit) {
+      child.kill('SIGTERM');
+      const killed = setTimeout(() => child.kill('SIGKILL'), 10000);
+      await exited;
+      clearTimeout(killed);
+    }
+    await fs.rm(dir, { recursive: true, force: true });
+  };
+
+  const gatewayHost = `127.0.0.1:${gatewayPort}`;
+  try {
+    await waitFor(
+      () => `the gateway on ${gatewayHost} to answer; caddy output:\n${output}`,
+      async () => {
+        if (exit) {
+          throw new Error(`caddy stopped (${JSON.stringify(exit)}) before the gateway answered; output:\n${output}`);
+        }
+        try {
+          await fetch(`http://${gatewayHost}/`, { signal: AbortSignal.timeout(1000) });
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      { timeoutMs: 30000, intervalMs: 100 },
+    );
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { gatewayHost, upstreamHost: `127.0.0.1:${upstreamPort}`, output: () => output, stop };
+}

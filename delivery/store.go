@@ -1,0 +1,251 @@
+package delivery
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/dgraph-io/badger/v4"
+	"github.com/dgraph-io/badger/v4/options"
+	"go.uber.org/zap"
+)
+
+// ErrClosed is returned by writes to a closed Store.
+var ErrClosed = errors.New("delivery store is closed")
+
+// Memory and file sizes of the Badger database. Deliveries are short-lived,
+// so small memtables and value-log files keep memory low and let the
+// value-log GC reclaim space early.
+const (
+	memTableSize     = 8 << 20
+	numMemtables     = 2
+	blockCacheSize   = 8 << 20
+	valueThreshold   = 1 << 10 // values from 1 KiB on live in the value log
+	valueLogFileSize = 64 << 20
+	numCompactors    = 2
+)
+
+// StoreOptions configures OpenStore.
+type StoreOptions struct {
+	// Dir is the data directory; it is created (mode 0700) if missing.
+	Dir string
+	// Logger receives the store's and Badger's messages (Badger's INFO at
+	// Debug level; Badger's own DEBUG messages are dropped). Nil means none.
+	Logger *zap.Logger
+}
+
+// Store is the durable delivery queue and index, backed by Badger. All writes
+// go through one committer goroutine (see Enqueue). A Store is shared by
+// every Dispatcher using the same directory.
+type Store struct {
+	db  *badger.DB
+	log *zap.Logger
+
+	// mu guards closed; submitters hold it for reading while they hand an op
+	// to the committer, so Close knows no op is added after it.
+	mu     sync.RWMutex
+	closed bool
+	ops    chan *op
+	quit   chan struct{}
+	wg     sync.WaitGroup
+
+	// Transaction limits used to split large groups (below Badger's own).
+	maxTxnSize, maxTxnCount int64
+
+	// queueFloor is the encoded due time below which no pending key is live.
+	// Claims seek to it instead of walking the tombstones that delivered
+	// deliveries leave at the front of the queue. Used by the committer only:
+	// every pending key written lowers it, every claim scan raises it to the
+	// first live key.
+	queueFloor uint64
+
+	subs subscribers
+}
+
+// OpenStore opens (creating if needed) the store in opts.Dir and starts its
+// committer and value-log GC loop.
+func OpenStore(opts StoreOptions) (*Store, error) {
+	if opts.Dir == "" {
+		return nil, errors.New("storage dir is empty; set storage_dir to a writable directory")
+	}
+	dir, err := filepath.Abs(opts.Dir)
+	if err != nil {
+		return nil, fmt.Errorf("storage dir %s: %w; set storage_dir to an absolute path", opts.Dir, err)
+	}
+	if err := checkWritable(dir); err != nil {
+		return nil, fmt.Errorf("storage dir %s is not writable: %w; set storage_dir to a writable directory", dir, err)
+	}
+	logger := opts.Logger
+	if logger == nil {
+		logger = zap.NewNop()
+	}
+	bopts := badger.DefaultOptions(dir).
+		WithLogger(badgerLogger{logger.Named("badger").Sugar()}).
+		WithSyncWrites(true).
+		WithMemTableSize(memTableSize).
+		WithNumMemtables(numMemtables).
+		WithBlockCacheSize(blockCacheSize).
+		WithCompression(options.None).
+		WithValueThreshold(valueThreshold).
+		WithValueLogFileSize(valueLogFileSize).
+		WithNumCompactors(numCompactors).
+		WithMetricsEnabled(false).
+		WithDetectConflicts(false) // the committer is the only writer
+	db, err := badger.Open(bopts)
+	if err != nil {
+		if strings.Contains(err.Error(), "Cannot acquire directory lock") {
+			return nil, fmt.Errorf("open delivery store in %s: %w; another process uses this directory: stop it or set storage_dir to another directory", dir, err)
+		}
+		return nil, fmt.Errorf("open delivery store in %s: %w", dir, err)
+	}
+	s := newStore(db, logger)
+	s.start()
+	return s, nil
+}
+
+// newStore wraps an open database; start launches its goroutines.
+func newStore(db *badger.DB, logger *zap.Logger) *Store {
+	return &Store{
+		db:          db,
+		log:         logger,
+		ops:         make(chan *op, maxGroupOps),
+		quit:        make(chan struct{}),
+		maxTxnSize:  db.MaxBatchSize() * 9 / 10,
+		maxTxnCount: db.MaxBatchCount() * 9 / 10,
+	}
+}
+
+// start launches the committer and the value-log GC loop.
+func (s *Store) start() {
+	s.wg.Add(2)
+	go s.commitLoop()
+	go s.gcLoop()
+}
+
+// checkWritable creates dir if needed and proves a file can be created in it.
+func checkWritable(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(dir, ".write-check-*")
+	if err != nil {
+		return err
+	}
+	name := f.Name()
+	f.Close()
+	return os.Remove(name)
+}
+
+// Close commits what is already handed to the committer, stops the committer
+// and the GC loop and closes Badger. Later writes fail with ErrClosed.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	s.mu.Unlock()
+	close(s.quit)
+	s.wg.Wait()
+	return s.db.Close()
+}
+
+// Batch is what one Enqueue commits atomically when it fits in one Badger
+// transaction (very large batches are split; Enqueue returns when all parts
+// are on disk).
+type Batch struct {
+	// Deliveries are added to the queue, due at their DueAt.
+	Deliveries []*Delivery
+	// Put writes index records.
+	Put []KV
+	// Delete removes index records.
+	Delete []string
+}
+
+// KV is one index record. Index keys live in their own namespace of the
+// store; give them without a prefix.
+type KV struct {
+	// Key names the record.
+	Key string
+	// Value is the record's content.
+	Value []byte
+}
+
+// Enqueue durably commits b and returns when it is synced to disk. Many
+// goroutines may call it at once: the committer gathers every pending call
+// into one synced transaction and then wakes each caller with the result,
+// and wakes the dispatchers when deliveries were added.
+//
+// If ctx ends first, Enqueue returns ctx's error; the batch may still be
+// committed.
+func (s *Store) Enqueue(ctx context.Context, b Batch) error {
+	if len(b.Deliveries)+len(b.Put)+len(b.Delete) == 0 {
+		return nil
+	}
+	writes := make([]write, 0, len(b.Deliveries)+len(b.Put)+len(b.Delete))
+	for _, d := range b.Deliveries {
+		if err := checkDelivery(d); err != nil {
+			return err
+		}
+		v, err := json.Marshal(d)
+		if err != nil {
+			return fmt.Errorf("encode delivery %s: %w", d.ID, err)
+		}
+		writes = append(writes, write{key: queueKey(d.DueAt, d.ID, d.WebhookID), value: v})
+	}
+	for _, kv := range b.Put {
+		if kv.Key == "" {
+			return errors.New("index record with an empty key; give every record a key")
+		}
+		writes = append(writes, write{key: indexKey(kv.Key), value: kv.Value})
+	}
+	for _, k := range b.Delete {
+		writes = append(writes, write{key: indexKey(k), del: true})
+	}
+	o := newOp(func(*badger.Txn) ([]write, error) { return writes, nil })
+	o.wake = len(b.Deliveries) > 0
+	return s.submit(ctx, o)
+}
+
+// checkDelivery rejects deliveries that cannot be stored.
+func checkDelivery(d *Delivery) error {
+	switch {
+	case d == nil:
+		return errors.New("nil delivery in batch")
+	case d.ID == "" || strings.Contains(d.ID, "/"):
+		return fmt.Errorf("delivery id %q is invalid; create deliveries with NewDelivery", d.ID)
+	case d.WebhookID == "":
+		return fmt.Errorf("delivery %s has no webhook id", d.ID)
+	case d.Event == nil:
+		return fmt.Errorf("delivery %s has no event", d.ID)
+	case d.DueAt.IsZero():
+		return fmt.Errorf("delivery %s has no due time; create deliveries with NewDelivery", d.ID)
+	}
+	return nil
+}
+
+// Get reads the index record key; ok is false when there is none.
+func (s *Store) Get(key string) (value []byte, ok bool, err error) {
+	err = s.db.View(func(txn *badger.Txn) error {
+		item, err := txn.Get(indexKey(key))
+		if errors.Is(err, badger.ErrKeyNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		value, err = item.ValueCopy(nil)
+		ok = err == nil
+		return err
+	})
+	if err != nil {
+		return nil, false, fmt.Errorf("read index record %q: %w", key, err)
+	}
+	return value, ok, nil
+}

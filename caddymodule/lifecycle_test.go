@@ -35,13 +35,15 @@ func TestEntryLifecycle(t *testing.T) {
 		`{"fields":{"title":{"en-US":"Hello"}}}`)
 	e = g.write(200, "PUT", env+"/entries/post-1", map[string]string{"X-Contentful-Version": version(t, e)},
 		`{"fields":{"title":{"en-US":"Hello again"}}}`)
-	e = g.write(200, "PUT", env+"/entries/post-1/published", map[string]string{"X-Contentful-Version": version(t, e)}, "")
-	e = g.write(200, "DELETE", env+"/entries/post-1/published", nil, "")
-	e = g.write(200, "PUT", env+"/entries/post-1/archived", nil, "")
+	g.write(200, "PUT", env+"/entries/post-1/published", map[string]string{"X-Contentful-Version": version(t, e)}, "")
+	g.write(200, "DELETE", env+"/entries/post-1/published", nil, "")
+	g.write(200, "PUT", env+"/entries/post-1/archived", nil, "")
 	g.write(200, "DELETE", env+"/entries/post-1/archived", nil, "")
 	g.write(204, "DELETE", env+"/entries/post-1", nil, "")
 	created := g.write(201, "POST", env+"/entries", map[string]string{"X-Contentful-Content-Type": "post"},
 		`{"fields":{"title":{"en-US":"Posted"}}}`)
+	g.write(200, "DELETE", env+"/content_types/post/published", nil, "")
+	g.write(204, "DELETE", env+"/content_types/post", nil, "")
 
 	want := []string{
 		"ContentManagement.ContentType.create",
@@ -54,6 +56,8 @@ func TestEntryLifecycle(t *testing.T) {
 		"ContentManagement.Entry.unarchive",
 		"ContentManagement.Entry.delete",
 		"ContentManagement.Entry.create",
+		"ContentManagement.ContentType.unpublish",
+		"ContentManagement.ContentType.delete",
 	}
 	calls := rx.waitCalls(t, len(want))
 	if got := topics(calls); strings.Join(got, " ") != strings.Join(want, " ") {
@@ -129,7 +133,16 @@ func TestEntryLifecycle(t *testing.T) {
 	if got, want := dig(calls[9].json(t), "sys", "id"), dig(created, "sys", "id"); got != want || got == nil {
 		t.Errorf("POST create body id %v, answer id %v", got, want)
 	}
-	_ = e
+	// content types: publish is CDA-style, unpublish and delete are
+	// DeletedContentType objects.
+	if b := calls[1].json(t); dig(b, "sys", "version") != nil || dig(b, "sys", "revision") == nil || dig(b, "name") != "Post" {
+		t.Errorf("content type publish body: %s", calls[1].Body)
+	}
+	for _, i := range []int{10, 11} {
+		if b := calls[i].json(t); dig(b, "sys", "type") != "DeletedContentType" || dig(b, "sys", "id") != "post" {
+			t.Errorf("%s body is not a DeletedContentType: %s", calls[i].topic(), calls[i].Body)
+		}
+	}
 }
 
 // TestAssetLifecycle checks the asset topics and the DeletedAsset shape.

@@ -100,6 +100,16 @@ func New(opts Options) *Tracker {
 // long as the process keeps running. Saves of one document are held one after
 // another, and wait while that document's window is being emitted.
 func (t *Tracker) Save(doc string, ev *events.Event) error {
+	return t.SaveWindow(doc, ev, t.window)
+}
+
+// SaveWindow is Save with a window length of its own for a window that this
+// save opens, for callers whose documents have different windows. A save
+// that joins an open window does not change that window's end.
+func (t *Tracker) SaveWindow(doc string, ev *events.Event, length time.Duration) error {
+	if length <= 0 {
+		length = t.window
+	}
 	t.mu.Lock()
 	w := t.docs[doc]
 	for w != nil && (w.holding || w == t.emitting) {
@@ -107,7 +117,7 @@ func (t *Tracker) Save(doc string, ev *events.Event) error {
 		w = t.docs[doc]
 	}
 	if w == nil {
-		end := t.since() + int64(t.window)
+		end := t.since() + int64(length)
 		w = &window{doc: doc, end: end, due: end}
 		t.docs[doc] = w
 		t.schedule(w)

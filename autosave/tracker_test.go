@@ -316,3 +316,41 @@ func (s *stampSink) Emit(p Pending) error {
 	s.emitted, s.end = time.Now(), p.WindowEnd
 	return nil
 }
+
+// TestSaveWindowLengths checks that two documents saved with different
+// window lengths close at their own ends, and that joining an open window
+// does not move its end.
+func TestSaveWindowLengths(t *testing.T) {
+	clock := newFakeClock()
+	sink := newMemSink(clock)
+	tr := New(Options{Clock: clock, Sink: sink})
+	tr.Start()
+	defer stop(t, tr)
+
+	if err := tr.SaveWindow("short", draft("s0", "s"), 5*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if err := tr.SaveWindow("long", draft("l0", "l"), 20*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	clock.set(4 * time.Second)
+	if err := tr.SaveWindow("short", draft("s4", "s later"), 20*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	clock.set(5 * time.Second)
+	settle(t, tr)
+	got, _ := sink.snapshot(t)
+	if len(got) != 1 || got[0].Event.ID != "s0" || got[0].payload != "s later" {
+		t.Fatalf("emissions at 5s: %+v, want the short window with its latest draft", got)
+	}
+	clock.set(19 * time.Second)
+	settle(t, tr)
+	if got, _ = sink.snapshot(t); len(got) != 1 {
+		t.Fatalf("the 20s window closed early: %+v", got)
+	}
+	clock.set(20 * time.Second)
+	settle(t, tr)
+	if got, _ = sink.snapshot(t); len(got) != 2 || got[1].Event.ID != "l0" {
+		t.Fatalf("emissions at 20s: %+v, want the long window too", got)
+	}
+}

@@ -17,6 +17,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/cmsevents/caddy-cms-events/delivery"
+	"github.com/cmsevents/caddy-cms-events/events"
 )
 
 func init() {
@@ -51,8 +52,8 @@ type App struct {
 	// a thin event (what the path says) with a warning. Default: 4 MiB.
 	MaxBody int64 `json:"max_body,omitempty"`
 
+	shared     *shared
 	store      *delivery.Store
-	storeKey   string
 	dispatcher *delivery.Dispatcher
 	logger     *zap.Logger
 
@@ -62,8 +63,9 @@ type App struct {
 // endpointSet collects the webhooks the handlers register while the config
 // is provisioned.
 type endpointSet struct {
-	mu  sync.Mutex
-	ids map[string]*delivery.Endpoint
+	mu       sync.Mutex
+	ids      map[string]*delivery.Endpoint
+	webhooks []*events.Webhook
 }
 
 // CaddyModule returns the Caddy module information.
@@ -99,16 +101,16 @@ func (a *App) Provision(ctx caddy.Context) error {
 	}
 	a.endpoints = &endpointSet{ids: make(map[string]*delivery.Endpoint)}
 
-	store, err := acquireStore(dir, a.logger)
+	sh, err := acquireShared(dir, a.logger)
 	if err != nil {
 		return err
 	}
-	a.store, a.storeKey = store, dir
+	a.shared, a.store = sh, sh.store
 	return nil
 }
 
 // register adds the webhooks of one handler. Webhook ids are unique per app.
-func (a *App) register(eps []*delivery.Endpoint) error {
+func (a *App) register(whs []*events.Webhook, eps []*delivery.Endpoint) error {
 	a.endpoints.mu.Lock()
 	defer a.endpoints.mu.Unlock()
 	for _, ep := range eps {
@@ -119,7 +121,16 @@ func (a *App) register(eps []*delivery.Endpoint) error {
 	for _, ep := range eps {
 		a.endpoints.ids[ep.ID] = ep
 	}
+	a.endpoints.webhooks = append(a.endpoints.webhooks, whs...)
 	return nil
+}
+
+// webhooks returns every webhook of the config, for events that no single
+// handler owns (auto_save windows).
+func (a *App) webhooks() []*events.Webhook {
+	a.endpoints.mu.Lock()
+	defer a.endpoints.mu.Unlock()
+	return a.endpoints.webhooks
 }
 
 // Start starts the delivery workers.
@@ -134,6 +145,7 @@ func (a *App) Start() error {
 		Logger:    a.logger,
 	})
 	a.dispatcher.Start()
+	a.shared.started(a)
 	a.logger.Info("delivering webhooks",
 		zap.String("storage_dir", a.StorageDir),
 		zap.Int("workers", a.Workers),
@@ -147,6 +159,7 @@ func (a *App) Stop() error {
 	if a.dispatcher == nil {
 		return nil
 	}
+	a.shared.stopped(a)
 	ctx, cancel := context.WithTimeout(context.Background(), stopGrace)
 	defer cancel()
 	return a.dispatcher.Stop(ctx)
@@ -154,10 +167,10 @@ func (a *App) Stop() error {
 
 // Cleanup releases the storage; the database closes when no config uses it.
 func (a *App) Cleanup() error {
-	if a.store == nil {
+	if a.shared == nil {
 		return nil
 	}
-	return releaseStore(a.storeKey)
+	return releaseShared(a.StorageDir)
 }
 
 // Interface guards

@@ -79,6 +79,10 @@ func parseAppCaddyfile(d *caddyfile.Dispenser, _ any) (any, error) {
 //	    profile        contentful
 //	    signing_secret <64 characters>
 //	    webhooks_file  <path>
+//	    auto_save {
+//	        window <duration>
+//	        match  <request matcher...>
+//	    }
 //	    webhook <name> <url> {
 //	        id            <id>
 //	        topics        <Type.action pattern...>
@@ -99,6 +103,10 @@ func parseAppCaddyfile(d *caddyfile.Dispenser, _ any) (any, error) {
 //	        }
 //	    }
 //	}
+//
+// `auto_save` sets how editor saves are told apart (each `match` line is a
+// Caddy request matcher set, e.g. `match header X-Editor true`; several are
+// OR-ed; they replace the default) and their window (default 5s).
 //
 // A webhook's id is derived from its name unless `id` is given. Without a
 // `filter` line a webhook fires for the master environment only, as
@@ -125,6 +133,12 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 				return d.Errf("want `webhooks_file <path>`")
 			}
 			h.WebhooksFile = d.Val()
+		case "auto_save":
+			as, err := parseAutoSave(d)
+			if err != nil {
+				return err
+			}
+			h.AutoSave = as
 		case "webhook":
 			def, err := parseWebhook(d)
 			if err != nil {
@@ -132,10 +146,40 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			}
 			h.Webhooks = append(h.Webhooks, def)
 		default:
-			return d.Errf("unknown cms_events subdirective %q; the subdirectives are profile, signing_secret, webhooks_file and webhook", d.Val())
+			return d.Errf("unknown cms_events subdirective %q; the subdirectives are profile, signing_secret, webhooks_file, auto_save and webhook", d.Val())
 		}
 	}
 	return nil
+}
+
+// parseAutoSave reads an `auto_save { … }` block.
+func parseAutoSave(d *caddyfile.Dispenser) (*AutoSave, error) {
+	if d.NextArg() {
+		return nil, d.Errf("want `auto_save {` followed by a block")
+	}
+	as := new(AutoSave)
+	for nesting := d.Nesting(); d.NextBlock(nesting); {
+		switch d.Val() {
+		case "window":
+			if !d.NextArg() || d.CountRemainingArgs() > 0 {
+				return nil, d.Errf("want `window <duration>`, e.g. `window 5s`")
+			}
+			w, err := caddy.ParseDuration(d.Val())
+			if err != nil || w <= 0 {
+				return nil, d.Errf("want `window <duration>` such as 5s or 20s, got %q", d.Val())
+			}
+			as.Window = caddy.Duration(w)
+		case "match":
+			set, err := caddyhttp.ParseCaddyfileNestedMatcherSet(d)
+			if err != nil {
+				return nil, d.Errf("want `match <request matcher>`, e.g. `match header X-Contentful-UI-Content-Auto-Save true`: %v", err)
+			}
+			as.MatcherSetsRaw = append(as.MatcherSetsRaw, set)
+		default:
+			return nil, d.Errf("unknown auto_save subdirective %q; the subdirectives are window and match", d.Val())
+		}
+	}
+	return as, nil
 }
 
 // parseWebhook reads one `webhook <name> <url> { … }` block. It builds the

@@ -51,6 +51,10 @@ type Handler struct {
 	// Contentful webhook definitions, loaded in addition to Webhooks.
 	WebhooksFile string `json:"webhooks_file,omitempty"`
 
+	// AutoSave tells editor saves apart from API saves and sets their
+	// window. Default: Contentful's web app headers and a 5s window.
+	AutoSave *AutoSave `json:"auto_save,omitempty"`
+
 	app      *App
 	profile  events.Profile
 	webhooks []*events.Webhook
@@ -103,12 +107,19 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		endpoints = append(endpoints, newEndpoint(wh, secret))
 	}
 
+	if h.AutoSave == nil {
+		h.AutoSave = new(AutoSave)
+	}
+	if err := h.AutoSave.provision(ctx); err != nil {
+		return err
+	}
+
 	appIface, err := ctx.App("cms_events")
 	if err != nil {
 		return err
 	}
 	h.app = appIface.(*App)
-	return h.app.register(endpoints)
+	return h.app.register(h.webhooks, endpoints)
 }
 
 // ServeHTTP passes the request on; for a write route it holds a 2xx answer
@@ -118,12 +129,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	if !ok {
 		return next.ServeHTTP(w, r)
 	}
-	var prior *events.Entity
+	wr := write{r: r, route: route}
 	if route.NeedsPrior() {
-		prior = h.priorEntity(r, route, next)
+		wr.prior = h.priorEntity(r, route, next)
 	}
+	wr.editorSave = h.editorSave(r, route)
 	cw := newCaptureWriter(w, h.app.MaxBody, func(status int, body []byte, truncated bool) {
-		h.record(r, route, prior, status, w.Header(), body, truncated)
+		h.record(wr, status, w.Header(), body, truncated)
 	})
 	if err := next.ServeHTTP(cw, r); err != nil {
 		if cw.discard() {
@@ -135,9 +147,33 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	return cw.finish()
 }
 
+// write is what is known of a write request before its answer.
+type write struct {
+	r          *http.Request
+	route      events.Route
+	prior      *events.Entity // the entity a DELETE removes, when known
+	editorSave bool           // an update made by an editor: auto_save, not save
+}
+
+// editorSave reports whether the request is an editor's update of an entry
+// or asset.
+func (h *Handler) editorSave(r *http.Request, route events.Route) bool {
+	if route.Sub != "" || route.EntityID == "" || (route.EntityType != events.TypeEntry && route.EntityType != events.TypeAsset) ||
+		(r.Method != http.MethodPut && r.Method != http.MethodPatch) {
+		return false
+	}
+	match, err := h.AutoSave.editorSave(r)
+	if err != nil {
+		h.logger.Warn("auto_save matcher failed; treating the write as an API save", zap.Error(err))
+	}
+	return match
+}
+
 // record derives the event of one write and commits its deliveries and the
-// entity's new state in one durable batch.
-func (h *Handler) record(r *http.Request, route events.Route, prior *events.Entity, status int, respHeader http.Header, body []byte, truncated bool) {
+// entity's new state in one durable batch. An editor save goes to its
+// auto_save window instead of being delivered now.
+func (h *Handler) record(wr write, status int, respHeader http.Header, body []byte, truncated bool) {
+	r, route := wr.r, wr.route
 	now := time.Now()
 	if !truncated {
 		var err error
@@ -154,8 +190,9 @@ func (h *Handler) record(r *http.Request, route events.Route, prior *events.Enti
 		Header:    r.Header,
 		Body:      body,
 		Truncated: truncated,
-		Prior:     prior,
+		Prior:     wr.prior,
 		Now:       now,
+		AutoSave:  wr.editorSave,
 	})
 	if d.Warning != "" {
 		h.logger.Warn(d.Warning, zap.String("method", r.Method), zap.String("path", r.URL.Path), zap.Int("status", status))
@@ -164,11 +201,6 @@ func (h *Handler) record(r *http.Request, route events.Route, prior *events.Enti
 		return
 	}
 	var batch delivery.Batch
-	for _, wh := range h.webhooks {
-		if wh.Matches(d.Event) {
-			batch.Deliveries = append(batch.Deliveries, delivery.NewDelivery(wh.ID(), d.Event, now))
-		}
-	}
 	if k := d.Key; k != "" {
 		if d.Forget {
 			batch.Delete = append(batch.Delete, k)
@@ -178,12 +210,16 @@ func (h *Handler) record(r *http.Request, route events.Route, prior *events.Enti
 			}
 		}
 	}
-	if len(batch.Deliveries) == 0 && len(batch.Put) == 0 && len(batch.Delete) == 0 {
+	if d.Event.Action() == "auto_save" {
+		h.holdAutoSave(r, d, batch)
 		return
 	}
-	// The commit finishes even if the client goes away: the write happened.
-	err := h.app.store.Enqueue(context.WithoutCancel(r.Context()), batch)
-	if err != nil {
+	for _, wh := range h.webhooks {
+		if wh.Matches(d.Event) {
+			batch.Deliveries = append(batch.Deliveries, delivery.NewDelivery(wh.ID(), d.Event, now))
+		}
+	}
+	if err := h.commit(r, batch); err != nil {
 		h.logger.Error("could not queue the event; its webhooks will not be called",
 			zap.String("topic", d.Event.Topic), zap.String("entity", d.Event.EntityID),
 			zap.Int("deliveries", len(batch.Deliveries)), zap.Error(err))
@@ -193,6 +229,28 @@ func (h *Handler) record(r *http.Request, route events.Route, prior *events.Enti
 		c.Write(zap.String("event", d.Event.ID), zap.String("topic", d.Event.Topic),
 			zap.String("entity", d.Event.EntityID), zap.Int("deliveries", len(batch.Deliveries)))
 	}
+}
+
+// holdAutoSave commits the entity's new state and puts the editor save into
+// its document's auto_save window, whose draft is on disk before the
+// client gets its answer.
+func (h *Handler) holdAutoSave(r *http.Request, d events.Derived, batch delivery.Batch) {
+	err := h.commit(r, batch)
+	if err == nil {
+		err = h.app.shared.tracker.SaveWindow(d.Key, d.Event, time.Duration(h.AutoSave.Window))
+	}
+	if err != nil {
+		h.logger.Error("could not hold the auto_save draft", zap.String("entity", d.Event.EntityID), zap.Error(err))
+	}
+}
+
+// commit durably writes a batch. It finishes even if the client goes away:
+// the write happened.
+func (h *Handler) commit(r *http.Request, batch delivery.Batch) error {
+	if len(batch.Deliveries) == 0 && len(batch.Put) == 0 && len(batch.Delete) == 0 {
+		return nil
+	}
+	return h.app.store.Enqueue(context.WithoutCancel(r.Context()), batch)
 }
 
 // Interface guards

@@ -87,15 +87,11 @@ func (c *child) kill() {
 	_ = c.cmd.Wait()
 }
 
-// TestCrashKeepsQueuedEvents queues 20 events while the receiver fails,
-// kills caddy with SIGKILL, starts it again on the same storage and checks
-// that every event arrives, with the idempotency key it had before.
-func TestCrashKeepsQueuedEvents(t *testing.T) {
-	rx := newReceiver(t)
-	rx.status.Store(http.StatusServiceUnavailable)
-	storage := t.TempDir()
+// childConfig is a Caddyfile for a child caddy: a gateway with one webhook
+// to rx in front of a sandbox, on storage. It returns the gateway's base URL.
+func childConfig(t *testing.T, rx *receiver, storage, handler string) (caddyfile, base string) {
 	gw, cms := freePort(t), freePort(t)
-	caddyfile := fmt.Sprintf(`{
+	caddyfile = fmt.Sprintf(`{
 	admin localhost:%[1]d
 	storage file_system %[2]s/caddy
 	cms_events {
@@ -105,6 +101,7 @@ func TestCrashKeepsQueuedEvents(t *testing.T) {
 
 http://127.0.0.1:%[3]d {
 	cms_events {
+%[6]s
 		webhook "crash" %[4]s/hook {
 			topics Entry.*
 			retry 100 100ms
@@ -116,8 +113,17 @@ http://127.0.0.1:%[3]d {
 http://127.0.0.1:%[5]d {
 	cms_sandbox
 }
-`, freePort(t), storage, gw, rx.URL, cms)
-	base := fmt.Sprintf("http://127.0.0.1:%d", gw)
+`, freePort(t), storage, gw, rx.URL, cms, handler)
+	return caddyfile, fmt.Sprintf("http://127.0.0.1:%d", gw)
+}
+
+// TestCrashKeepsQueuedEvents queues 20 events while the receiver fails,
+// kills caddy with SIGKILL, starts it again on the same storage and checks
+// that every event arrives, with the idempotency key it had before.
+func TestCrashKeepsQueuedEvents(t *testing.T) {
+	rx := newReceiver(t)
+	rx.status.Store(http.StatusServiceUnavailable)
+	caddyfile, base := childConfig(t, rx, t.TempDir(), "")
 	g := &gateway{t: t, base: base, client: &http.Client{Timeout: 10 * time.Second}}
 
 	first := startChild(t, caddyfile, base+"/")
@@ -151,4 +157,37 @@ http://127.0.0.1:%[5]d {
 		}
 		return len(delivered) == n
 	})
+}
+
+// TestCrashKeepsAutoSaveWindow kills caddy inside an auto_save window and
+// checks that the window's auto_save is emitted after the restart.
+func TestCrashKeepsAutoSaveWindow(t *testing.T) {
+	rx := newReceiver(t)
+	caddyfile, base := childConfig(t, rx, t.TempDir(), "\t\tauto_save {\n\t\t\twindow 3s\n\t\t}")
+	g := &gateway{t: t, base: base, client: &http.Client{Timeout: 10 * time.Second}}
+
+	first := startChild(t, caddyfile, base+"/")
+	const path = "/spaces/sp1/environments/master/entries/draft"
+	e := g.write(201, "PUT", path, map[string]string{"X-Contentful-Content-Type": "post"}, `{"fields":{}}`)
+	g.write(200, "PUT", path, map[string]string{"X-Contentful-Version": version(t, e), "X-Contentful-UI-Content-Auto-Save": "true"},
+		`{"fields":{"title":{"en-US":"kept"}}}`)
+	first.kill()
+	if calls := rx.snapshot(); len(calls) > 1 {
+		t.Fatalf("the auto_save went out before its window ended: %v", topics(calls))
+	}
+
+	startChild(t, caddyfile, base+"/")
+	calls := rx.waitFor(t, 30*time.Second, "the auto_save after the restart", func(c []call) bool {
+		for _, x := range c {
+			if x.topic() == "ContentManagement.Entry.auto_save" {
+				return true
+			}
+		}
+		return false
+	})
+	for _, c := range calls {
+		if c.topic() == "ContentManagement.Entry.auto_save" && dig(c.json(t), "fields", "title", "en-US") != "kept" {
+			t.Errorf("auto_save body %s, want the held draft", c.Body)
+		}
+	}
 }

@@ -1,43 +1,126 @@
 package caddymodule
 
 import (
+	"context"
+	"encoding/json"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"time"
+
 	"github.com/caddyserver/caddy/v2"
 	"go.uber.org/zap"
 
+	"github.com/cmsevents/caddy-cms-events/autosave"
 	"github.com/cmsevents/caddy-cms-events/delivery"
 )
 
-// stores shares one open Badger database per absolute storage directory
-// between configs: Caddy provisions a new config before it cleans up the
-// old one, and Badger holds a directory lock.
-var stores = caddy.NewUsagePool()
+// shareds holds what all configs using one storage directory share, keyed by
+// the directory's absolute path: Caddy provisions a new config before it
+// cleans up the old one, and Badger holds a directory lock.
+var shareds = caddy.NewUsagePool()
 
-// storeCloser closes a store when the last config using it is cleaned up.
-type storeCloser struct{ store *delivery.Store }
+// heldPrefix is the index namespace of pending auto_save windows. Its "!"
+// cannot start an entity key (ids are [a-zA-Z0-9-_.]).
+const heldPrefix = "!autosave/"
 
-// Destruct implements caddy.Destructor.
-func (c storeCloser) Destruct() error { return c.store.Close() }
+// shared is the state of one storage directory that outlives config
+// reloads: the open store and the auto_save tracker. Auto_save windows are
+// emitted through the webhooks of the newest running config.
+type shared struct {
+	store   *delivery.Store
+	tracker *autosave.Tracker
+	logger  *zap.Logger
 
-// acquireStore opens the store in dir, or shares the one already open.
-func acquireStore(dir string, logger *zap.Logger) (*delivery.Store, error) {
-	v, _, err := stores.LoadOrNew(dir, func() (caddy.Destructor, error) {
-		s, err := delivery.OpenStore(delivery.StoreOptions{
-			Dir:    dir,
-			Logger: logger.Named("badger"),
-		})
-		if err != nil {
-			return nil, err
-		}
-		return storeCloser{s}, nil
+	current   atomic.Pointer[App]
+	startOnce sync.Once
+}
+
+// acquireShared opens the storage directory, or shares the one already open.
+func acquireShared(dir string, logger *zap.Logger) (*shared, error) {
+	v, _, err := shareds.LoadOrNew(dir, func() (caddy.Destructor, error) {
+		return openShared(dir, logger)
 	})
 	if err != nil {
 		return nil, err
 	}
-	return v.(storeCloser).store, nil
+	return v.(*shared), nil
 }
 
-// releaseStore drops one use of the store in dir.
-func releaseStore(dir string) error {
-	_, err := stores.Delete(dir)
+// releaseShared drops one use of the storage directory.
+func releaseShared(dir string) error {
+	_, err := shareds.Delete(dir)
 	return err
+}
+
+func openShared(dir string, logger *zap.Logger) (*shared, error) {
+	store, err := delivery.OpenStore(delivery.StoreOptions{Dir: dir, Logger: logger.Named("badger")})
+	if err != nil {
+		return nil, err
+	}
+	sh := &shared{store: store, logger: logger}
+	sh.tracker = autosave.New(autosave.Options{Sink: sh, Logger: logger.Named("auto_save")})
+	err = store.Scan(heldPrefix, func(_ string, value []byte) error {
+		var p autosave.Pending
+		if err := json.Unmarshal(value, &p); err != nil || p.Event == nil {
+			logger.Error("unreadable pending auto_save window dropped", zap.Error(err))
+			return nil
+		}
+		sh.tracker.Restore(p)
+		return nil
+	})
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	return sh, nil
+}
+
+// started makes app the config whose webhooks auto_save windows go to, and
+// starts the tracker the first time.
+func (sh *shared) started(app *App) {
+	sh.current.Store(app)
+	sh.startOnce.Do(sh.tracker.Start)
+}
+
+// stopped forgets app if it is still the current config.
+func (sh *shared) stopped(app *App) {
+	sh.current.CompareAndSwap(app, nil)
+}
+
+// Hold durably records the latest draft of an open auto_save window.
+func (sh *shared) Hold(p autosave.Pending) error {
+	raw, err := json.Marshal(p)
+	if err != nil {
+		return err
+	}
+	return sh.store.Enqueue(context.Background(), delivery.Batch{Put: []delivery.KV{{Key: heldPrefix + p.Doc, Value: raw}}})
+}
+
+// errNoConfig makes the tracker retry an emission while no config runs.
+var errNoConfig = errors.New("no running config to deliver the auto_save event with; retrying")
+
+// Emit queues the deliveries of a closed window's event and drops the held
+// draft, in one commit.
+func (sh *shared) Emit(p autosave.Pending) error {
+	app := sh.current.Load()
+	if app == nil {
+		return errNoConfig
+	}
+	batch := delivery.Batch{Delete: []string{heldPrefix + p.Doc}}
+	now := time.Now()
+	for _, wh := range app.webhooks() {
+		if wh.Matches(p.Event) {
+			batch.Deliveries = append(batch.Deliveries, delivery.NewDelivery(wh.ID(), p.Event, now))
+		}
+	}
+	return sh.store.Enqueue(context.Background(), batch)
+}
+
+// Destruct stops the tracker (open windows stay held) and closes the store.
+func (sh *shared) Destruct() error {
+	ctx, cancel := context.WithTimeout(context.Background(), stopGrace)
+	defer cancel()
+	err := sh.tracker.Stop(ctx)
+	return errors.Join(err, sh.store.Close())
 }

@@ -39,6 +39,25 @@ func BenchmarkDerivePublish(b *testing.B) {
 	}
 }
 
+func BenchmarkAliasResolve(b *testing.B) {
+	tbl := NewAliasTable()
+	tbl.SetStatic("", "staging", "st-1")
+	tbl.SetFetched("sp1", map[string]string{"master": "prod-2"})
+	b.ReportAllocs()
+	for b.Loop() {
+		tbl.Resolve("sp1", "master")
+		tbl.Resolve("sp1", "prod-2")
+	}
+}
+
+func BenchmarkDeriveSaveThroughAlias(b *testing.B) {
+	in := Input{Route: route(b, "PUT", "/spaces/sp1/environments/master/entries/post-1"), Status: 200, Body: fixture(b, "entry.json"), Now: now, AliasTarget: "prod-2"}
+	b.ReportAllocs()
+	for b.Loop() {
+		Derive(in)
+	}
+}
+
 func BenchmarkMatchesFilters(b *testing.B) {
 	w := mustCompile(b, Definition{Topics: []string{"Asset.*", "Entry.*"}, Filters: &[]Filter{
 		{Op: FilterEquals, Doc: "sys.environment.sys.id", Value: "master"},

@@ -31,6 +31,11 @@ type Input struct {
 	// AutoSave is true when the caller decided this update is an editor save
 	// (topic auto_save instead of save; entries and assets only).
 	AutoSave bool
+	// AliasTarget is the environment Route.Environment targets when that
+	// segment is an environment alias (AliasTable.Resolve), else "". It makes
+	// the payload's sys.environment a link to the alias and Derived.Key use
+	// the target; the event's environment and CRN stay the segment used.
+	AliasTarget string
 }
 
 // Derived is the outcome of one write.
@@ -42,9 +47,15 @@ type Derived struct {
 	Entity *Entity
 	// Forget is true when the entity is gone (delete): drop it from the index.
 	Forget bool
-	// Key is the index key of Entity or of the entity to forget: the route's
-	// EntityKey, with the id taken from the answer for a POST.
+	// Key is the index key of Entity or of the entity to forget, also the
+	// document key of auto_save windows: DocumentKey of the route's space,
+	// environment (the alias target when Input.AliasTarget is set), entity
+	// type and id, the id taken from the answer for a POST.
 	Key string
+	// Alias is the change an EnvironmentAlias event makes to the space's
+	// aliases, for the caller to apply to its AliasTable; nil for other
+	// events and when the answer does not name the target.
+	Alias *AliasChange
 	// Warning, when non-empty, describes something odd worth a log line
 	// (malformed answer, thin event). It never contains payload content.
 	Warning string
@@ -56,13 +67,28 @@ const (
 	warnMalformed = "upstream answer is not a JSON object: thin event built from the request path"
 	warnEmpty     = "upstream answer has no body: thin event built from the request path"
 	warnBadID     = "upstream answer has no valid sys.id: event has no entity id"
+	warnNoTarget  = "upstream answer of an alias write has no valid environment.sys.id: alias target not learned"
 )
+
+// AliasChange is what an alias write did to the aliases of a space.
+type AliasChange struct {
+	// Space is the space id.
+	Space string
+	// Alias is the alias id.
+	Alias string
+	// Target is the environment the alias now targets; "" when Deleted.
+	Target string
+	// Deleted is true when the alias was deleted.
+	Deleted bool
+}
 
 // Derive turns a write and its upstream answer into an event, following the
 // Contentful rules: create on 201, save (or auto_save) on 200 to PUT/PATCH,
 // publish/unpublish and archive/unarchive on 200 to the sub-resources, delete
 // on 204 or 200. Payloads are shaped per action: the CMA draft as returned,
 // a CDA-style entity for publish, a deletion object for unpublish and delete.
+// When the write went through an environment alias (Input.AliasTarget), the
+// payload's sys.environment links to the alias and nothing else changes.
 // Derive never panics.
 func Derive(in Input) Derived {
 	r := in.Route
@@ -83,18 +109,23 @@ func Derive(in Input) Derived {
 
 	id := r.EntityID
 	if id == "" {
-		if id = str(fieldOr(ans.sys, "id")); !validID(id) {
+		if id = str(fieldOr(ans.sys, "id")); !ValidID(id) {
 			id = ""
 			if d.Warning == "" {
 				d.Warning = warnBadID
 			}
 		}
 	}
+	alias := in.AliasTarget != "" && r.Environment != ""
 	if id != "" {
-		d.Key = r.Space + "/" + r.Environment + "/" + r.EntityType + "/" + id
+		env := r.Environment
+		if alias {
+			env = in.AliasTarget
+		}
+		d.Key = DocumentKey(r.Space, env, r.EntityType, id)
 	}
 
-	s := shaper{route: r, id: id, sys: ans.sys, prior: in.Prior, now: in.Now}
+	s := shaper{route: r, id: id, sys: ans.sys, prior: in.Prior, now: in.Now, alias: alias}
 	if s.prior != nil && s.prior.ContentType != "" {
 		s.contentType = s.prior.ContentType
 	} else if in.Header != nil {
@@ -108,6 +139,8 @@ func Derive(in Input) Derived {
 		payload = s.thin()
 	case action == "publish":
 		payload = s.published(ans.body)
+	case alias:
+		payload = withEnvironment(ans.body, appendAliasLink(make([]byte, 0, 128), r.Environment))
 	default:
 		payload = bytes.Clone(ans.body)
 	}
@@ -124,6 +157,10 @@ func Derive(in Input) Derived {
 	prefix := "ContentManagement."
 	if r.EntityType == TypeEnvironmentAlias {
 		prefix = "SpaceManagement."
+		d.Alias = aliasChange(r, action, ans.body)
+		if d.Alias == nil && d.Warning == "" {
+			d.Warning = warnNoTarget
+		}
 	}
 	d.Event = &Event{
 		ID:          newEventID(),
@@ -136,6 +173,19 @@ func Derive(in Input) Derived {
 		Payload:     payload,
 	}
 	return d
+}
+
+// aliasChange returns the change made by an alias write: a delete, or the
+// target named by the answer's environment.sys.id (nil when it names none).
+func aliasChange(r Route, action string, body []byte) *AliasChange {
+	if action == "delete" {
+		return &AliasChange{Space: r.Space, Alias: r.EntityID, Deleted: true}
+	}
+	target, _ := stringAt(body, "environment", "sys", "id")
+	if !ValidID(target) {
+		return nil
+	}
+	return &AliasChange{Space: r.Space, Alias: r.EntityID, Target: target}
 }
 
 // actionFor returns the topic action of a write answered with status, or ""

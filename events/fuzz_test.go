@@ -34,11 +34,11 @@ func FuzzMatch(f *testing.F) {
 		switch {
 		case method != "PUT" && method != "POST" && method != "PATCH" && method != "DELETE":
 			t.Fatalf("matched method %q", method)
-		case r.Method != method || !validID(r.Space) || collectionOf(r.EntityType) == "":
+		case r.Method != method || !ValidID(r.Space) || collectionOf(r.EntityType) == "":
 			t.Fatalf("bad route %+v", r)
-		case r.EntityID != "" && !validID(r.EntityID):
+		case r.EntityID != "" && !ValidID(r.EntityID):
 			t.Fatalf("bad entity id in %+v", r)
-		case r.Environment != "" && !validID(r.Environment):
+		case r.Environment != "" && !ValidID(r.Environment):
 			t.Fatalf("bad environment in %+v", r)
 		case r.Legacy && r.Environment != "master":
 			t.Fatalf("legacy route without master: %+v", r)
@@ -76,10 +76,11 @@ func FuzzDerive(f *testing.F) {
 		{"PUT", "/spaces/sp1/entries/x/published", 200, []byte(`{"sys":{"updatedBy":{"sys":{"id":"\u0000"}}}}`)},
 		{"POST", "/spaces/sp1/entries", 201, []byte(`{"sys":{"id":"\ud800"}}`)},
 	} {
-		f.Add(c.method, c.path, c.status, c.body, false, false, "blogPost", 3, "u1")
+		f.Add(c.method, c.path, c.status, c.body, false, false, "blogPost", 3, "u1", "")
+		f.Add(c.method, c.path, c.status, c.body, false, false, "", 0, "", "prod-2")
 	}
 	p, _ := LookupProfile("contentful")
-	f.Fuzz(func(t *testing.T, method, path string, status int, body []byte, truncated, autoSave bool, ct string, rev int, user string) {
+	f.Fuzz(func(t *testing.T, method, path string, status int, body []byte, truncated, autoSave bool, ct string, rev int, user, aliasTarget string) {
 		r, ok := p.Match(method, path)
 		if !ok {
 			r = Route{Space: "sp1", Environment: "master", EntityType: TypeEntry, EntityID: "x", Method: method}
@@ -88,11 +89,17 @@ func FuzzDerive(f *testing.F) {
 		if ct != "" || user != "" {
 			prior = &Entity{Type: r.EntityType, ID: r.EntityID, ContentType: ct, Revision: rev, UpdatedBy: user}
 		}
-		d := Derive(Input{Route: r, Status: status, Body: body, Truncated: truncated, AutoSave: autoSave, Prior: prior, Now: now})
+		d := Derive(Input{Route: r, Status: status, Body: body, Truncated: truncated, AutoSave: autoSave, Prior: prior, Now: now, AliasTarget: aliasTarget})
 		if d.Event == nil {
 			return
 		}
 		ev := d.Event
+		if ev.Environment != r.Environment {
+			t.Fatalf("event environment %q; want the segment %q", ev.Environment, r.Environment)
+		}
+		if aliasTarget != "" && r.Environment != "" && d.Key != "" && !strings.HasPrefix(d.Key, r.Space+"/"+aliasTarget+"/") {
+			t.Fatalf("key %q does not use the alias target %q", d.Key, aliasTarget)
+		}
 		if !json.Valid(ev.Payload) || !isObject(ev.Payload) {
 			t.Fatalf("payload is not a JSON object: %q", ev.Payload)
 		}

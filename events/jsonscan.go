@@ -87,6 +87,13 @@ func valueEnd(b []byte, i int) int {
 // and raw value of every member of the object obj, in order, until fn
 // returns false. It reports false when obj is not a well-formed object.
 func eachMember(obj []byte, fn func(key, val []byte) bool) bool {
+	return eachMemberAt(obj, func(key []byte, start, end int) bool {
+		return fn(key, obj[start:end])
+	})
+}
+
+// eachMemberAt is eachMember reporting where each value is: obj[start:end].
+func eachMemberAt(obj []byte, fn func(key []byte, start, end int) bool) bool {
 	i := skipWS(obj, 0)
 	if i >= len(obj) || obj[i] != '{' {
 		return false
@@ -113,7 +120,7 @@ func eachMember(obj []byte, fn func(key, val []byte) bool) bool {
 		if ve < 0 {
 			return false
 		}
-		if !fn(key, obj[i:ve]) {
+		if !fn(key, i, ve) {
 			return true
 		}
 		i = skipWS(obj, ve)
@@ -134,15 +141,24 @@ func eachMember(obj []byte, fn func(key, val []byte) bool) bool {
 
 // field returns the raw value of the member key of the object obj.
 func field(obj []byte, key string) ([]byte, bool) {
-	var found []byte
-	eachMember(obj, func(k, v []byte) bool {
+	start, end, ok := memberSpan(obj, key)
+	if !ok {
+		return nil, false
+	}
+	return obj[start:end], true
+}
+
+// memberSpan returns where the raw value of the member key of the object
+// obj is: obj[start:end]. The first of duplicate members counts.
+func memberSpan(obj []byte, key string) (start, end int, ok bool) {
+	eachMemberAt(obj, func(k []byte, s, e int) bool {
 		if keyIs(k, key) {
-			found = v
+			start, end, ok = s, e, true
 			return false
 		}
 		return true
 	})
-	return found, found != nil
+	return start, end, ok
 }
 
 // keyIs reports whether the raw (escaped) key k spells key.

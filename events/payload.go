@@ -1,6 +1,7 @@
 package events
 
 import (
+	"bytes"
 	"strconv"
 	"time"
 )
@@ -16,6 +17,7 @@ type shaper struct {
 	prior       *Entity // may be nil
 	now         time.Time
 	contentType string // content type id known from the index or the request
+	alias       bool   // the route's environment segment is an alias
 }
 
 // thin builds {"sys":{type, id, space, environment[, contentType]}} from what
@@ -129,7 +131,11 @@ func (s shaper) appendIdentity(b []byte) []byte {
 	b = appendLink(b, "Space", s.route.Space)
 	if s.route.Environment != "" {
 		b = append(b, `,"environment":`...)
-		b = appendLink(b, "Environment", s.route.Environment)
+		if s.alias {
+			b = appendAliasLink(b, s.route.Environment)
+		} else {
+			b = appendLink(b, "Environment", s.route.Environment)
+		}
 	}
 	return b
 }
@@ -167,6 +173,33 @@ func appendLink(b []byte, linkType, id string) []byte {
 	b = append(b, `,"id":`...)
 	b = appendString(b, id)
 	return append(b, "}}"...)
+}
+
+// appendAliasLink appends the sys.environment of a write made through the
+// environment alias id: {"sys":{"id":…,"type":"Link","linkType":"EnvironmentAlias"}}.
+func appendAliasLink(b []byte, id string) []byte {
+	b = append(b, `{"sys":{"id":`...)
+	b = appendString(b, id)
+	return append(b, `,"type":"Link","linkType":"EnvironmentAlias"}}`...)
+}
+
+// withEnvironment returns a copy of the valid JSON object body with the value
+// of its sys.environment member replaced by link and every other byte kept;
+// an unchanged copy when body has no sys.environment.
+func withEnvironment(body, link []byte) []byte {
+	s0, s1, ok := memberSpan(body, "sys")
+	if !ok {
+		return bytes.Clone(body)
+	}
+	e0, e1, ok := memberSpan(body[s0:s1], "environment")
+	if !ok {
+		return bytes.Clone(body)
+	}
+	e0, e1 = s0+e0, s0+e1
+	out := make([]byte, 0, len(body)-(e1-e0)+len(link))
+	out = append(out, body[:e0]...)
+	out = append(out, link...)
+	return append(out, body[e1:]...)
 }
 
 // appendInt appends n in decimal.

@@ -31,7 +31,7 @@ func (contentful) Match(method, path string) (Route, bool) {
 	}
 	p := segments{rest: rest}
 	space, _ := p.next()
-	if !validID(space) {
+	if !ValidID(space) {
 		return Route{}, false
 	}
 	r := Route{Space: space, Method: method}
@@ -42,7 +42,7 @@ func (contentful) Match(method, path string) (Route, bool) {
 	switch coll {
 	case "environments":
 		env, _ := p.next()
-		if !validID(env) {
+		if !ValidID(env) {
 			return Route{}, false
 		}
 		r.Environment = env
@@ -85,7 +85,7 @@ func matchContent(r Route, p *segments, archivable bool) (Route, bool) {
 	if !ok {
 		return only(r, r.Method == "POST")
 	}
-	if !validID(id) {
+	if !ValidID(id) {
 		return Route{}, false
 	}
 	r.EntityID = id
@@ -114,7 +114,7 @@ func matchRelease(r Route, p *segments) (Route, bool) {
 	if !ok {
 		return only(r, r.Method == "POST")
 	}
-	if !validID(id) || (r.Method != "PUT" && r.Method != "DELETE") {
+	if !ValidID(id) || (r.Method != "PUT" && r.Method != "DELETE") {
 		return Route{}, false
 	}
 	r.EntityID = id
@@ -149,7 +149,7 @@ func matchBulk(r Route, p *segments) (Route, bool) {
 // matchAlias matches PUT/DELETE /spaces/{s}/environment_aliases/{a}.
 func matchAlias(r Route, p *segments) (Route, bool) {
 	id, _ := p.next()
-	if !validID(id) || !p.end() || (r.Method != "PUT" && r.Method != "DELETE") {
+	if !ValidID(id) || !p.end() || (r.Method != "PUT" && r.Method != "DELETE") {
 		return Route{}, false
 	}
 	r.EntityType = TypeEnvironmentAlias
@@ -163,7 +163,7 @@ func matchPlain(r Route, p *segments) (Route, bool) {
 	if !ok {
 		return only(r, r.Method == "POST")
 	}
-	if !validID(id) || !p.end() || (r.Method != "PUT" && r.Method != "DELETE") {
+	if !ValidID(id) || !p.end() || (r.Method != "PUT" && r.Method != "DELETE") {
 		return Route{}, false
 	}
 	r.EntityID = id

@@ -41,12 +41,22 @@ type Route struct {
 }
 
 // EntityKey returns the index key "space/env/Type/id" of the entity, or ""
-// when the route does not name one (POST to a collection).
+// when the route does not name one (POST to a collection). env is the
+// segment used; when it is an alias, the entity's key is DocumentKey with
+// the alias target.
 func (r Route) EntityKey() string {
 	if r.EntityID == "" {
 		return ""
 	}
-	return r.Space + "/" + r.Environment + "/" + r.EntityType + "/" + r.EntityID
+	return DocumentKey(r.Space, r.Environment, r.EntityType, r.EntityID)
+}
+
+// DocumentKey returns the index key "space/env/Type/id" of an entity, also
+// the document key of auto_save windows (Derived.Key). env is an environment
+// id, never an alias, so that one document reached by its alias and by its
+// environment id has one key; "" for space-level entities.
+func DocumentKey(space, env, typ, id string) string {
+	return space + "/" + env + "/" + typ + "/" + id
 }
 
 // EntityPath returns the path of the entity itself, in the same form as the
@@ -105,9 +115,9 @@ func collectionOf(typ string) string {
 	return ""
 }
 
-// validID reports whether s is a Contentful resource id
+// ValidID reports whether s is a Contentful resource id
 // (/^[a-zA-Z0-9-_.]{1,64}$/), excluding the path segments "." and "..".
-func validID(s string) bool {
+func ValidID(s string) bool {
 	if len(s) == 0 || len(s) > 64 || s == "." || s == ".." {
 		return false
 	}

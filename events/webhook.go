@@ -90,10 +90,10 @@ func Compile(def Definition) (*Webhook, error) {
 	}
 	if w.id == "" {
 		w.id = WebhookID(def.Name)
-		if !validID(w.id) {
+		if !ValidID(w.id) {
 			return fail("id", fmt.Errorf("cannot derive an id of 1–64 characters from the name %q: set id explicitly", def.Name))
 		}
-	} else if !validID(w.id) {
+	} else if !ValidID(w.id) {
 		return fail("id", fmt.Errorf("%q: use 1–64 characters among a-z, A-Z, 0-9, -, _ and .", w.id))
 	}
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/dgraph-io/badger/v4"
+	"go.uber.org/zap"
 )
 
 // maxGroupOps bounds how many ops one group commit gathers (and the queue of
@@ -16,6 +17,8 @@ const maxGroupOps = 4096
 type write struct {
 	key, value []byte
 	del        bool
+	meta       byte   // Badger user metadata of the entry
+	expiresAt  uint64 // unix seconds after which Badger drops the entry; 0: never
 }
 
 // size estimates what the write adds to a transaction, as Badger counts it.
@@ -27,13 +30,27 @@ func (w write) size() int64 {
 	return int64(len(w.key)) + v + 2 + 10
 }
 
+// entry returns the Badger entry that sets w.
+func (w write) entry() *badger.Entry {
+	e := badger.NewEntry(w.key, w.value).WithMeta(w.meta)
+	e.ExpiresAt = w.expiresAt
+	return e
+}
+
 // op is one unit of work for the committer. run reads through txn (seeing
-// the writes of the ops before it in the group) and returns its writes.
+// the writes of the ops before it in the group) and returns its writes. run
+// may also update the store's in-memory state (counters, leases, call log),
+// but only once it can no longer fail: the committer is the only writer, and
+// when a commit fails it reloads that state from the database.
 type op struct {
 	run  func(txn *badger.Txn) ([]write, error)
 	wake bool // signal dispatchers after a successful commit
-	err  error
-	done chan error
+	// applied, if set, runs after a successful commit, in commit order.
+	applied func()
+	// async: nobody waits for the result; a failure is logged.
+	async bool
+	err   error
+	done  chan error
 }
 
 // newOp returns an op for run.
@@ -41,7 +58,8 @@ func newOp(run func(txn *badger.Txn) ([]write, error)) *op {
 	return &op{run: run, done: make(chan error, 1)}
 }
 
-// submit hands o to the committer and waits for its result or ctx's end.
+// submit hands o to the committer and waits for its result or ctx's end;
+// for an async op it returns once the committer has it.
 func (s *Store) submit(ctx context.Context, o *op) error {
 	s.mu.RLock()
 	if s.closed {
@@ -54,6 +72,9 @@ func (s *Store) submit(ctx context.Context, o *op) error {
 	case <-ctx.Done():
 		s.mu.RUnlock()
 		return ctx.Err()
+	}
+	if o.async {
+		return nil
 	}
 	select {
 	case err := <-o.done:
@@ -101,7 +122,8 @@ func (s *Store) gather(group []*op) []*op {
 // commitGroup applies every op of group in order and commits their writes
 // in as few synced transactions as fit: a new transaction starts whenever the
 // next write would exceed Badger's limits. Then it reports each op's result
-// and wakes the dispatchers if deliveries became due.
+// and wakes the dispatchers if deliveries became due. After a failure the
+// in-memory state is reloaded from the database.
 //
 // The committer is the only writer of the database, so ops never conflict
 // and a claim can never be made twice (Badger's conflict detection is off).
@@ -109,14 +131,13 @@ func (s *Store) commitGroup(group []*op) {
 	txn := s.db.NewTransaction(true)
 	var members []*op
 	var size, count int64
+	failed := false
 	commit := func() {
 		if err := txn.Commit(); err != nil {
 			for _, m := range members {
 				m.err = fmt.Errorf("commit to delivery store: %w", err)
 			}
-			// A claim scan may have raised the floor over keys this
-			// transaction would have deleted: scan from the start again.
-			s.queueFloor = 0
+			failed = true
 		}
 		txn = s.db.NewTransaction(true)
 		members = members[:0]
@@ -140,10 +161,11 @@ func (s *Store) commitGroup(group []*op) {
 			if w.del {
 				err = txn.Delete(w.key)
 			} else {
-				err = txn.SetEntry(badger.NewEntry(w.key, w.value))
+				err = txn.SetEntry(w.entry())
 			}
 			if err != nil {
 				o.err = fmt.Errorf("write to delivery store: %w", err)
+				failed = true
 				break
 			}
 			size += ws
@@ -154,9 +176,18 @@ func (s *Store) commitGroup(group []*op) {
 		commit()
 	}
 	txn.Discard()
+	if failed {
+		s.reload()
+	}
 
 	wake := false
 	for _, o := range group {
+		if o.err == nil && o.applied != nil {
+			o.applied()
+		}
+		if o.async && o.err != nil {
+			s.log.Error("an asynchronous write to the delivery store failed; its deliveries are lost", zap.Error(o.err))
+		}
 		wake = wake || (o.wake && o.err == nil)
 		o.done <- o.err
 	}

@@ -3,6 +3,7 @@ package delivery
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -106,7 +107,8 @@ func NewDispatcher(opts DispatcherOptions) *Dispatcher {
 }
 
 // Start starts claiming and sending. It registers the dispatcher as the
-// newest on its store. Calling it again does nothing.
+// newest on its store and pauses the webhooks the store has recorded as
+// paused. Calling it again does nothing.
 func (d *Dispatcher) Start() {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -114,7 +116,7 @@ func (d *Dispatcher) Start() {
 		return
 	}
 	d.started = true
-	d.sub = d.store.subs.add()
+	d.sub = d.store.subs.add(d.applyPause)
 	go d.loop()
 }
 
@@ -158,19 +160,32 @@ func (d *Dispatcher) Stop(ctx context.Context) error {
 }
 
 // SetPaused pauses or resumes the webhook id: a paused webhook's deliveries
-// stay queued. It reports whether the dispatcher has that webhook.
+// stay queued. It reports whether the dispatcher has that webhook; if so,
+// the change is recorded in the store (Store.SetPaused), which applies it to
+// every dispatcher on the store and to those started later. Should
+// recording fail, the error is logged and the change applies to this
+// dispatcher only.
 func (d *Dispatcher) SetPaused(id string, paused bool) bool {
-	ep, ok := d.endpoints[id]
-	if !ok {
+	if _, ok := d.endpoints[id]; !ok {
 		return false
 	}
-	if ep.paused.Swap(paused) && !paused {
+	if err := d.store.SetPaused(id, paused); err != nil {
+		d.log.Error("recording a webhook pause failed; it applies until the configuration is reloaded",
+			zap.String("webhook", id), zap.Bool("paused", paused), zap.Error(err))
+		d.applyPause(id, paused)
+	}
+	return true
+}
+
+// applyPause pauses or resumes the webhook id, if the dispatcher has it.
+func (d *Dispatcher) applyPause(id string, paused bool) {
+	ep, ok := d.endpoints[id]
+	if ok && ep.paused.Swap(paused) && !paused {
 		select {
 		case d.rescan <- struct{}{}:
 		default:
 		}
 	}
-	return true
 }
 
 // Paused reports whether the webhook id is paused.
@@ -246,6 +261,16 @@ func (d *Dispatcher) deliver(c claimed) {
 	}
 
 	st, outcome := d.settlementFor(ep, dl, a)
+	var callID string
+	if outcome != Interrupted {
+		id := newCallID()
+		cw, err := newCallWrite(id, dl, &a, outcome)
+		if err != nil {
+			d.log.Error("the call could not be added to the call log", zap.String("webhook", dl.WebhookID), zap.Error(err))
+		} else {
+			st.call, callID = cw, id
+		}
+	}
 	lost, err := d.store.settle(c, st)
 	d.logAttempt(dl, a, st, outcome, took, lost, err)
 	if d.onResult != nil {
@@ -257,13 +282,15 @@ func (d *Dispatcher) deliver(c claimed) {
 			ResponseAt: a.responseAt,
 			Request:    a.request,
 			Response:   a.response,
+			CallID:     callID,
 		})
 	}
 }
 
 // settlementFor applies the retry policy to an attempt: success is a status
 // below 300; 429, 5xx, connection errors and timeouts are retried while
-// attempts are left; anything else fails the delivery.
+// attempts are left, after the endpoint's backoff or what Retry-After asks
+// for; anything else (410 Gone included) fails the delivery.
 func (d *Dispatcher) settlementFor(ep *endpoint, dl *Delivery, a attempt) (settlement, Outcome) {
 	switch {
 	case a.interrupted:
@@ -271,7 +298,8 @@ func (d *Dispatcher) settlementFor(ep *endpoint, dl *Delivery, a attempt) (settl
 	case a.err == nil:
 		return settlement{kind: settleDone}, Delivered
 	case a.retryable && dl.Attempt < ep.Attempts:
-		return settlement{kind: settleRetry, at: d.now().Add(ep.Delay), lastError: a.err.Error()}, Retrying
+		delay := ep.retryDelay(dl.Attempt, a.retryAfter, a.hasRetryAfter, rand.Float64())
+		return settlement{kind: settleRetry, at: d.now().Add(delay), lastError: a.err.Error()}, Retrying
 	}
 	return settlement{kind: settleFail, lastError: a.err.Error()}, Failed
 }

@@ -310,8 +310,8 @@ func TestDispatchersShareStore(t *testing.T) {
 }
 
 // TestDispatcherAfterCrash claims a delivery, closes the store without
-// recording an outcome (as a crash would) and checks that it is sent once
-// the lease has run out.
+// recording an outcome (as a crash would) and checks that the delivery is
+// due at once when the store opens again, with the crashed attempt counted.
 func TestDispatcherAfterCrash(t *testing.T) {
 	dir := t.TempDir()
 	s, err := OpenStore(StoreOptions{Dir: dir})
@@ -319,35 +319,46 @@ func TestDispatcherAfterCrash(t *testing.T) {
 		t.Fatal(err)
 	}
 	enqueue(t, s, "w", "ev")
-	sub := s.subs.add()
-	ep := newEndpoint(&Endpoint{ID: "w", Timeout: time.Second})
-	res, err := s.claim(claimRequest{now: time.Now(), max: 1, sub: sub, lease: func(string) (time.Duration, bool, bool) { return ep.lease(), true, true }})
+	sub := s.subs.add(nil)
+	res, err := s.claim(claimRequest{now: time.Now(), max: 1, sub: sub, lease: func(string) (time.Duration, bool, bool) { return time.Hour, true, true }})
 	if err != nil || len(res.claimed) != 1 {
 		t.Fatalf("claim = %+v, %v", res, err)
+	}
+	if n := len(records(t, s, leasePrefix)); n != 1 {
+		t.Fatalf("%d claimed records, want 1", n)
 	}
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
 
+	before := time.Now()
 	s = openTestStore(t, dir)
-	rc := newReceiver(t, nil)
-	endpoints := map[string]*Endpoint{"w": {ID: "w", Name: "W", Timeout: time.Second, Render: postTo(rc.URL)}}
-	// Before the lease ends nothing is due: a claim finds nothing and
-	// reports the lease end as the next due time.
-	probe := s.subs.add()
-	early, err := s.claim(claimRequest{now: time.Now(), max: 1, sub: probe, lease: func(string) (time.Duration, bool, bool) { return ep.lease(), true, true }})
-	s.subs.remove(probe)
-	if err != nil || len(early.claimed) != 0 || !early.next.Equal(res.claimed[0].d.DueAt) {
-		t.Fatalf("claim inside the lease = %+v, %v; want nothing and the lease end as next", early, err)
+	if n := len(records(t, s, leasePrefix)); n != 0 {
+		t.Fatalf("%d claimed records after reopening, want 0", n)
+	}
+	depth, due, _, _, err := s.QueueStats()
+	if err != nil || depth != 1 || due != 1 {
+		t.Fatalf("QueueStats after reopening = depth %d, due %d, %v; want the delivery due at once", depth, due, err)
+	}
+	if depth, failed := s.Counts(); depth != 1 || failed != 0 {
+		t.Fatalf("Counts after reopening = %d, %d; want 1, 0", depth, failed)
+	}
+	q := records(t, s, queuePrefix)
+	if q[0].Attempt != 1 || q[0].DueAt.Before(before) || q[0].DueAt.After(time.Now()) {
+		t.Fatalf("requeued delivery = %+v; want attempt 1 due at the reopening", q[0])
 	}
 
-	later := func() time.Time { return time.Now().Add(ep.lease() + time.Second) }
-	startDispatcher(t, DispatcherOptions{Store: s, Endpoints: endpoints, Now: later})
-	waitFor(t, 5*time.Second, "the delivery after the lease", func() bool { return len(rc.got()) == 1 })
+	rc := newReceiver(t, nil)
+	endpoints := map[string]*Endpoint{"w": {ID: "w", Name: "W", Render: postTo(rc.URL)}}
+	startDispatcher(t, DispatcherOptions{Store: s, Endpoints: endpoints})
+	waitFor(t, 2*time.Second, "the delivery right after reopening", func() bool { return len(rc.got()) == 1 })
 	if got := rc.got()[0].Header.Get(HeaderAttempt); got != "2" {
 		t.Errorf("attempt header = %q, want 2 (the crashed attempt counts)", got)
 	}
 	waitFor(t, 5*time.Second, "an empty queue", func() bool { return queueLen(t, s) == 0 })
+	if depth, _ := s.Counts(); depth != 0 {
+		t.Errorf("Counts depth = %d after delivery", depth)
+	}
 }
 
 // TestRemovedWebhookNewestOnly checks that only the newest dispatcher fails

@@ -3,6 +3,11 @@
 // A [Store] is the Badger outbox: deliveries are committed by one committer
 // goroutine that gathers every pending [Store.Enqueue] into a single synced
 // transaction (group commit). A [Dispatcher] claims due deliveries with a lease,
-// renders, signs ([Sign]) and sends them, and retries or keeps failed ones.
-// The package does not import Caddy.
+// renders, signs ([Sign]) and sends them, and retries (fixed or exponential
+// backoff, Retry-After honoured) or keeps failed ones, which
+// [Store.Redeliver] and [Store.RedeliverFailed] queue again. Claims last no
+// longer than the process: opening a store makes every claim left in it due.
+// Every attempt is kept in a call log in Contentful's shapes ([Store.Calls],
+// [Store.Call], [Store.Health]); pauses are kept in the store
+// ([Store.SetPaused]). The package does not import Caddy.
 package delivery

@@ -33,8 +33,19 @@ type Endpoint struct {
 	Render func(ev *events.Event) (Rendered, error)
 	// Attempts is the total number of attempts; default 3.
 	Attempts int
-	// Delay is the wait between attempts; default 30s.
+	// Delay is the wait between attempts (the first one with exponential
+	// backoff); default 30s.
 	Delay time.Duration
+	// Backoff is BackoffFixed (default, Contentful's) or
+	// BackoffExponential; any other value means fixed (see ValidBackoff).
+	Backoff string
+	// MaxDelay caps exponential delays and the waits receivers ask for with
+	// Retry-After; default 15m, and never below Delay.
+	MaxDelay time.Duration
+	// Jitter spreads each exponential delay at random by up to ±Jitter of
+	// itself; 0 means the default 0.2, a negative value none, and values
+	// above 1 count as 1.
+	Jitter float64
 	// Timeout bounds one attempt, from dialling to reading the answer;
 	// default 30s.
 	Timeout time.Duration
@@ -43,7 +54,9 @@ type Endpoint struct {
 	// BasicUser and BasicPassword, when either is set, are sent as HTTP
 	// basic authentication.
 	BasicUser, BasicPassword string
-	// Paused leaves the webhook's deliveries queued; see Dispatcher.SetPaused.
+	// Paused leaves the webhook's deliveries queued (a webhook that is not
+	// active). A pause recorded in the store (Store.SetPaused) also pauses
+	// it, and a resume recorded while the dispatcher runs resumes it.
 	Paused bool
 }
 
@@ -90,6 +103,17 @@ func newEndpoint(e *Endpoint) *endpoint {
 	if ep.Timeout <= 0 {
 		ep.Timeout = DefaultTimeout
 	}
+	if ep.MaxDelay <= 0 {
+		ep.MaxDelay = DefaultMaxDelay
+	}
+	ep.MaxDelay = max(ep.MaxDelay, ep.Delay)
+	switch {
+	case ep.Jitter == 0:
+		ep.Jitter = DefaultJitter
+	case ep.Jitter < 0:
+		ep.Jitter = 0
+	}
+	ep.Jitter = min(ep.Jitter, 1)
 	if ep.Render == nil {
 		ep.Render = func(*events.Event) (Rendered, error) {
 			return Rendered{}, fmt.Errorf("webhook %s has no renderer", e.ID)

@@ -3,31 +3,42 @@ package delivery
 import "sync"
 
 // subscribers are the dispatchers running on a store, woken after each
-// commit that made deliveries due. Each has a start generation: the highest
-// running generation is the newest dispatcher.
+// commit that made deliveries due and told of every pause and resume. Each
+// has a start generation: the highest running generation is the newest
+// dispatcher. The set of paused webhooks lives here too, so that a
+// dispatcher starting never misses a change.
 type subscribers struct {
-	mu   sync.Mutex
-	gen  uint64
-	subs map[*subscription]struct{}
+	mu     sync.Mutex
+	gen    uint64
+	subs   map[*subscription]struct{}
+	paused map[string]bool
 }
 
 // subscription is one dispatcher's wake-up channel (capacity 1: a pending
-// signal is never lost and never piles up).
+// signal is never lost and never piles up) and pause callback.
 type subscription struct {
-	gen  uint64
-	wake chan struct{}
+	gen     uint64
+	wake    chan struct{}
+	onPause func(webhookID string, paused bool)
 }
 
-// add registers a new, newest subscription.
-func (ss *subscribers) add() *subscription {
+// add registers a new, newest subscription. onPause, if set, is called
+// (quickly, under a lock) for every webhook paused now and then on every
+// pause and resume.
+func (ss *subscribers) add(onPause func(webhookID string, paused bool)) *subscription {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
 	if ss.subs == nil {
 		ss.subs = make(map[*subscription]struct{})
 	}
 	ss.gen++
-	sub := &subscription{gen: ss.gen, wake: make(chan struct{}, 1)}
+	sub := &subscription{gen: ss.gen, wake: make(chan struct{}, 1), onPause: onPause}
 	ss.subs[sub] = struct{}{}
+	if onPause != nil {
+		for id := range ss.paused {
+			onPause(id, true)
+		}
+	}
 	return sub
 }
 
@@ -64,4 +75,34 @@ func (ss *subscribers) signal() {
 		default:
 		}
 	}
+}
+
+// setPaused records a pause or resume and tells every subscription.
+func (ss *subscribers) setPaused(webhookID string, paused bool) {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	if paused {
+		if ss.paused == nil {
+			ss.paused = make(map[string]bool)
+		}
+		ss.paused[webhookID] = true
+	} else {
+		delete(ss.paused, webhookID)
+	}
+	for sub := range ss.subs {
+		if sub.onPause != nil {
+			sub.onPause(webhookID, paused)
+		}
+	}
+}
+
+// pausedIDs returns the paused webhooks.
+func (ss *subscribers) pausedIDs() []string {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	ids := make([]string, 0, len(ss.paused))
+	for id := range ss.paused {
+		ids = append(ids, id)
+	}
+	return ids
 }

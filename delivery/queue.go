@@ -1,10 +1,13 @@
 package delivery
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
@@ -45,89 +48,195 @@ type claimed struct {
 }
 
 // claim takes up to req.max due deliveries of claimable webhooks: each is
-// re-keyed to now+lease with its attempt counted, in one transaction, so a
-// crash leaves it due again when the lease ends. When the caller is the
-// newest dispatcher on the store, due deliveries of webhooks it does not
-// know are moved to the failed list. Claims run in the committer one after
-// another, so two dispatchers never claim the same delivery.
+// moved to a lease key ending at now+lease, with its attempt counted, in one
+// transaction. Claims whose lease has ended (their dispatcher is stuck) are
+// due too. When the caller is the newest dispatcher on the store, due
+// deliveries of webhooks it does not know are moved to the failed list.
+// Claims run in the committer one after another, so two dispatchers never
+// claim the same delivery.
 func (s *Store) claim(req claimRequest) (claimResult, error) {
 	var res claimResult
 	o := newOp(func(txn *badger.Txn) ([]write, error) {
 		return s.scanDue(txn, req, &res)
 	})
 	// Background context: a claim that is committed must be reported back,
-	// or its deliveries would wait for their lease to end.
+	// or its deliveries would wait until the store is opened again.
 	if err := s.submit(context.Background(), o); err != nil {
 		return claimResult{}, err
 	}
 	return res, nil
 }
 
-// scanDue walks the due deliveries in due order for claim.
+// claimScan gathers what one claim does, to apply it to the store's state
+// once nothing can fail.
+type claimScan struct {
+	s      *Store
+	req    claimRequest
+	res    *claimResult
+	newest bool
+	writes []write
+	// ended are lease keys that are gone; started the new leases.
+	ended   [][]byte
+	started map[string]lease
+	// toFailed counts deliveries moved to the failed list.
+	toFailed int64
+}
+
+// scanDue claims for claim: first the claims whose lease has ended, then
+// the pending deliveries in due order.
 func (s *Store) scanDue(txn *badger.Txn, req claimRequest, res *claimResult) ([]write, error) {
-	var writes []write
-	newest := s.subs.newest(req.sub)
+	sc := &claimScan{s: s, req: req, res: res, newest: s.subs.newest(req.sub), started: make(map[string]lease)}
+	if err := sc.endedLeases(txn); err != nil {
+		return nil, err
+	}
+	if err := sc.pending(txn); err != nil {
+		return nil, err
+	}
+	for _, k := range sc.ended {
+		delete(s.leases, string(k))
+	}
+	maps.Copy(s.leases, sc.started)
+	s.depth.Add(-sc.toFailed)
+	s.failed.Add(sc.toFailed)
+	return sc.writes, nil
+}
+
+// endedLeases claims again the deliveries whose lease has ended, and notes
+// the next lease end among the others as a due time.
+func (sc *claimScan) endedLeases(txn *badger.Txn) error {
+	var keys []string
+	for k, l := range sc.s.leases {
+		if sc.skip(l.webhookID) {
+			continue
+		}
+		if l.end.After(sc.req.now) {
+			sc.noteNext(l.end)
+			continue
+		}
+		keys = append(keys, k)
+	}
+	slices.Sort(keys) // lease keys sort by lease end
+	for _, k := range keys {
+		if sc.full() {
+			sc.res.more = true
+			return nil
+		}
+		l := sc.s.leases[k]
+		item, err := txn.Get([]byte(k))
+		if errors.Is(err, badger.ErrKeyNotFound) {
+			sc.ended = append(sc.ended, []byte(k))
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("read claimed delivery %s: %w", l.deliveryID, err)
+		}
+		if err := sc.take(item, l.deliveryID, l.webhookID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// pending claims due pending deliveries in due order.
+func (sc *claimScan) pending(txn *badger.Txn) error {
+	s := sc.s
 	it := txn.NewIterator(badger.IteratorOptions{Prefix: queuePrefix})
 	defer it.Close()
 	it.Seek(queueSeekKey(s.queueFloor))
 	if !it.Valid() {
 		// Nothing is pending: later writes lower the floor again.
-		s.queueFloor = uint64(req.now.UnixNano())
+		s.queueFloor = uint64(sc.req.now.UnixNano())
 	} else if k := it.Item().Key(); len(k) >= len(queuePrefix)+8 {
 		s.queueFloor = queueDueBits(k)
 	}
 	for ; it.Valid(); it.Next() {
 		item := it.Item()
-		due, id, webhookID, ok := parseQueueKey(item.Key())
+		due, id, webhookID, ok := parseDueKey(item.Key())
 		if !ok {
 			s.log.Error("malformed queue key skipped", zap.Binary("key", item.KeyCopy(nil)))
 			continue
 		}
-		if due.After(req.now) {
-			res.next = due
-			break
+		if due.After(sc.req.now) {
+			sc.noteNext(due)
+			return nil
 		}
-		lease, claimable, known := req.lease(webhookID)
-		if !known && !newest || known && !claimable {
+		if sc.skip(webhookID) {
 			continue
 		}
-		if len(res.claimed) == req.max || res.removed == maxRemovalsPerClaim {
-			res.more = true
-			break
+		if sc.full() {
+			sc.res.more = true
+			return nil
 		}
-		key := item.KeyCopy(nil)
-		raw, err := item.ValueCopy(nil)
-		if err != nil {
-			return nil, fmt.Errorf("read delivery %s: %w", id, err)
+		if err := sc.take(item, id, webhookID); err != nil {
+			return err
 		}
-		var d Delivery
-		if err := json.Unmarshal(raw, &d); err != nil {
-			s.log.Error("unreadable delivery moved to the failed list",
-				zap.String("webhook", webhookID), zap.String("delivery", id), zap.Error(err))
-			writes = append(writes, write{key: key, del: true}, write{key: failedKey(webhookID, id), value: raw})
-			continue
-		}
-		if !known {
-			d.LastError = fmt.Sprintf("webhook %s was removed from the configuration", webhookID)
-			v, err := json.Marshal(&d)
-			if err != nil {
-				return nil, fmt.Errorf("encode delivery %s: %w", id, err)
-			}
-			writes = append(writes, write{key: key, del: true}, write{key: failedKey(webhookID, id), value: v})
-			res.removed++
-			continue
-		}
-		d.Attempt++
-		d.DueAt = req.now.Add(lease)
+	}
+	return nil
+}
+
+// noteNext keeps the earliest due time after now.
+func (sc *claimScan) noteNext(due time.Time) {
+	if sc.res.next.IsZero() || due.Before(sc.res.next) {
+		sc.res.next = due
+	}
+}
+
+// skip reports whether the caller leaves deliveries of webhookID alone:
+// those of paused webhooks, and of webhooks it does not know unless it is
+// the newest dispatcher.
+func (sc *claimScan) skip(webhookID string) bool {
+	_, claimable, known := sc.req.lease(webhookID)
+	return !known && !sc.newest || known && !claimable
+}
+
+// full reports whether the claim has taken all it may.
+func (sc *claimScan) full() bool {
+	return len(sc.res.claimed) == sc.req.max || sc.res.removed == maxRemovalsPerClaim
+}
+
+// take claims the due delivery stored in item, or moves it to the failed
+// list when it is unreadable or its webhook was removed.
+func (sc *claimScan) take(item *badger.Item, id, webhookID string) error {
+	key := item.KeyCopy(nil)
+	raw, err := item.ValueCopy(nil)
+	if err != nil {
+		return fmt.Errorf("read delivery %s: %w", id, err)
+	}
+	sc.writes = append(sc.writes, write{key: key, del: true})
+	if bytes.HasPrefix(key, leasePrefix) {
+		sc.ended = append(sc.ended, key)
+	}
+	var d Delivery
+	if err := json.Unmarshal(raw, &d); err != nil {
+		sc.s.log.Error("unreadable delivery moved to the failed list",
+			zap.String("webhook", webhookID), zap.String("delivery", id), zap.Error(err))
+		sc.writes = append(sc.writes, write{key: failedKey(webhookID, id), value: raw})
+		sc.toFailed++
+		return nil
+	}
+	leaseFor, _, known := sc.req.lease(webhookID)
+	if !known {
+		d.LastError = fmt.Sprintf("webhook %s was removed from the configuration", webhookID)
 		v, err := json.Marshal(&d)
 		if err != nil {
-			return nil, fmt.Errorf("encode delivery %s: %w", id, err)
+			return fmt.Errorf("encode delivery %s: %w", id, err)
 		}
-		leaseKey := queueKey(d.DueAt, d.ID, d.WebhookID)
-		writes = append(writes, write{key: key, del: true}, write{key: leaseKey, value: v})
-		res.claimed = append(res.claimed, claimed{d: &d, leaseKey: leaseKey})
+		sc.writes = append(sc.writes, write{key: failedKey(webhookID, id), value: v})
+		sc.res.removed++
+		sc.toFailed++
+		return nil
 	}
-	return writes, nil
+	d.Attempt++
+	d.DueAt = sc.req.now.Add(leaseFor)
+	v, err := json.Marshal(&d)
+	if err != nil {
+		return fmt.Errorf("encode delivery %s: %w", id, err)
+	}
+	lk := leaseKey(d.DueAt, d.ID, d.WebhookID)
+	sc.writes = append(sc.writes, write{key: lk, value: v})
+	sc.started[string(lk)] = lease{end: d.DueAt, deliveryID: d.ID, webhookID: d.WebhookID}
+	sc.res.claimed = append(sc.res.claimed, claimed{d: &d, leaseKey: lk})
+	return nil
 }
 
 // settleKind says what becomes of a claimed delivery after its attempt.
@@ -149,42 +258,34 @@ type settlement struct {
 	kind      settleKind
 	at        time.Time // new due time for settleRetry and settleRelease
 	lastError string
+	// call, if set, is added to the call log.
+	call *callWrite
 }
 
-// settle records the outcome of a claimed delivery. lost is true when the
-// lease had ended and someone else claimed the delivery meanwhile; nothing
-// is written then.
+// settle records the outcome of a claimed delivery and the call log entry
+// of its attempt. lost is true when the lease had ended and someone else
+// claimed the delivery meanwhile; only the call is recorded then.
 func (s *Store) settle(c claimed, st settlement) (lost bool, err error) {
 	o := newOp(func(txn *badger.Txn) ([]write, error) {
-		_, err := txn.Get(c.leaseKey)
-		if errors.Is(err, badger.ErrKeyNotFound) {
-			lost = true
-			return nil, nil
-		}
+		writes, err := s.settleWrites(txn, c, st)
 		if err != nil {
-			return nil, fmt.Errorf("read claimed delivery %s: %w", c.d.ID, err)
+			return nil, err
 		}
-		writes := []write{{key: c.leaseKey, del: true}}
-		if st.kind == settleDone {
-			return writes, nil
-		}
-		d := *c.d
-		if st.lastError != "" {
-			d.LastError = st.lastError
-		}
-		key := failedKey(d.WebhookID, d.ID)
-		if st.kind != settleFail {
-			d.DueAt = st.at
-			if st.kind == settleRelease {
-				d.Attempt--
+		lost = writes == nil
+		if !lost {
+			delete(s.leases, string(c.leaseKey))
+			switch st.kind {
+			case settleDone:
+				s.depth.Add(-1)
+			case settleFail:
+				s.depth.Add(-1)
+				s.failed.Add(1)
 			}
-			key = queueKey(d.DueAt, d.ID, d.WebhookID)
 		}
-		v, err := json.Marshal(&d)
-		if err != nil {
-			return nil, fmt.Errorf("encode delivery %s: %w", d.ID, err)
+		if st.call != nil {
+			writes = append(writes, s.recordCall(st.call, time.Now())...)
 		}
-		return append(writes, write{key: key, value: v}), nil
+		return writes, nil
 	})
 	o.wake = st.kind == settleRetry || st.kind == settleRelease
 	if err := s.submit(context.Background(), o); err != nil {
@@ -193,9 +294,43 @@ func (s *Store) settle(c claimed, st settlement) (lost bool, err error) {
 	return lost, nil
 }
 
-// QueueStats counts the queue: depth is every pending delivery (including
-// those being sent), due those due now or overdue, failed those kept as
-// failed; oldestDue is the earliest due time (zero when the queue is empty).
+// settleWrites returns the writes that settle c; nil when its lease is gone.
+func (s *Store) settleWrites(txn *badger.Txn, c claimed, st settlement) ([]write, error) {
+	_, err := txn.Get(c.leaseKey)
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read claimed delivery %s: %w", c.d.ID, err)
+	}
+	writes := []write{{key: c.leaseKey, del: true}}
+	if st.kind == settleDone {
+		return writes, nil
+	}
+	d := *c.d
+	if st.lastError != "" {
+		d.LastError = st.lastError
+	}
+	key := failedKey(d.WebhookID, d.ID)
+	if st.kind != settleFail {
+		d.DueAt = st.at
+		if st.kind == settleRelease {
+			d.Attempt--
+		}
+		key = queueKey(d.DueAt, d.ID, d.WebhookID)
+	}
+	v, err := json.Marshal(&d)
+	if err != nil {
+		return nil, fmt.Errorf("encode delivery %s: %w", d.ID, err)
+	}
+	return append(writes, write{key: key, value: v}), nil
+}
+
+// QueueStats counts the queue by scanning its keys: depth is every pending
+// delivery (including those being sent), due those waiting that are due now
+// or overdue, failed those kept as failed; oldestDue is the earliest due time
+// of those waiting (zero when none is). Counts is the cheap way to get depth
+// and failed.
 func (s *Store) QueueStats() (depth, due, failed int, oldestDue time.Time, err error) {
 	now := time.Now()
 	err = s.db.View(func(txn *badger.Txn) error {
@@ -213,6 +348,11 @@ func (s *Store) QueueStats() (depth, due, failed int, oldestDue time.Time, err e
 			if !at.After(now) {
 				due++
 			}
+		}
+		it.Close()
+		it = txn.NewIterator(badger.IteratorOptions{Prefix: leasePrefix})
+		for it.Rewind(); it.Valid(); it.Next() {
+			depth++
 		}
 		it.Close()
 		it = txn.NewIterator(badger.IteratorOptions{Prefix: failedPrefix})

@@ -56,6 +56,9 @@ type Result struct {
 	Request CallRequest
 	// Response is what was answered (zero when there was no answer).
 	Response CallResponse
+	// CallID is the id of the attempt's call-log entry (see Store.Call);
+	// empty for an interrupted attempt, which is not logged.
+	CallID string
 }
 
 // CallRequest is the request of one attempt. Secret header values and the

@@ -25,6 +25,9 @@ type attempt struct {
 	responseAt  time.Time
 	request     CallRequest
 	response    CallResponse
+	// retryAfter is the wait a 429 or 503 answer asked for, if it did.
+	retryAfter    time.Duration
+	hasRetryAfter bool
 }
 
 // call renders, signs and sends one attempt of dl.
@@ -81,11 +84,9 @@ func (d *Dispatcher) call(ep *endpoint, dl *Delivery) (a attempt) {
 	if ep.BasicUser != "" || ep.BasicPassword != "" {
 		req.SetBasicAuth(ep.BasicUser, ep.BasicPassword)
 	}
-	if d.onResult != nil {
-		a.request = CallRequest{Method: method, URL: req.URL.Redacted(), Header: redactedHeader(req.Header, r.SecretHeaders)}
-		if withBody {
-			a.request.Body = r.Body[:min(len(r.Body), MaxRequestBodyLog)]
-		}
+	a.request = CallRequest{Method: method, URL: req.URL.Redacted(), Header: redactedHeader(req.Header, r.SecretHeaders)}
+	if withBody {
+		a.request.Body = r.Body[:min(len(r.Body), MaxRequestBodyLog)]
 	}
 
 	resp, err := d.client.Do(req)
@@ -104,14 +105,15 @@ func (d *Dispatcher) call(ep *endpoint, dl *Delivery) (a attempt) {
 	}
 	defer resp.Body.Close()
 	a.response.StatusCode = resp.StatusCode
-	if d.onResult != nil {
-		a.response.Header = resp.Header
-		a.response.Body, _ = io.ReadAll(io.LimitReader(resp.Body, MaxResponseBodyLog))
-	}
+	a.response.Header = resp.Header
+	a.response.Body, _ = io.ReadAll(io.LimitReader(resp.Body, MaxResponseBodyLog))
 	io.Copy(io.Discard, io.LimitReader(resp.Body, drainLimit))
 	if resp.StatusCode >= 300 {
 		a.retryable = resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500
 		a.err = fmt.Errorf("receiver answered %s", resp.Status)
+	}
+	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
+		a.retryAfter, a.hasRetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), d.now())
 	}
 	return a
 }

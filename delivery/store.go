@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/dgraph-io/badger/v4"
 	"github.com/dgraph-io/badger/v4/options"
@@ -30,6 +32,9 @@ const (
 	numCompactors    = 2
 )
 
+// DefaultRetention is how long call-log entries are kept by default.
+const DefaultRetention = 168 * time.Hour
+
 // StoreOptions configures OpenStore.
 type StoreOptions struct {
 	// Dir is the data directory; it is created (mode 0700) if missing.
@@ -37,14 +42,24 @@ type StoreOptions struct {
 	// Logger receives the store's and Badger's messages (Badger's INFO at
 	// Debug level; Badger's own DEBUG messages are dropped). Nil means none.
 	Logger *zap.Logger
+	// Retention is how long a call-log entry is kept; default 168h. At most
+	// MaxCallsPerWebhook entries are kept per webhook in any case.
+	Retention time.Duration
+	// Async makes Enqueue return as soon as the committer has the batch,
+	// without waiting for it to be synced: faster for the caller, but a
+	// crash may lose the batches of the last few milliseconds. Default
+	// false: Enqueue returns once the batch is on disk.
+	Async bool
 }
 
-// Store is the durable delivery queue and index, backed by Badger. All writes
-// go through one committer goroutine (see Enqueue). A Store is shared by
-// every Dispatcher using the same directory.
+// Store is the durable delivery queue, call log and index, backed by
+// Badger. All writes go through one committer goroutine (see Enqueue). A
+// Store is shared by every Dispatcher using the same directory.
 type Store struct {
-	db  *badger.DB
-	log *zap.Logger
+	db        *badger.DB
+	log       *zap.Logger
+	retention time.Duration
+	async     bool
 
 	// mu guards closed; submitters hold it for reading while they hand an op
 	// to the committer, so Close knows no op is added after it.
@@ -64,7 +79,24 @@ type Store struct {
 	// first live key.
 	queueFloor uint64
 
+	// depth counts pending and claimed deliveries, failed the failed ones.
+	// The committer keeps them (see op); anyone reads them.
+	depth, failed atomic.Int64
+	// leases are the claimed deliveries by key. Committer only.
+	leases map[string]lease
+	// callSeq is the sequence number of the last call recorded. Committer
+	// only.
+	callSeq uint64
+	// calls indexes the call log.
+	calls callIndex
+
 	subs subscribers
+}
+
+// lease is a claimed delivery as the store remembers it.
+type lease struct {
+	end                   time.Time
+	deliveryID, webhookID string
 }
 
 // OpenStore opens (creating if needed) the store in opts.Dir and starts its
@@ -103,21 +135,52 @@ func OpenStore(opts StoreOptions) (*Store, error) {
 		}
 		return nil, fmt.Errorf("open delivery store in %s: %w", dir, err)
 	}
-	s := newStore(db, logger)
+	opts.Logger = logger
+	s, err := newStore(db, opts)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open delivery store in %s: %w", dir, err)
+	}
 	s.start()
 	return s, nil
 }
 
-// newStore wraps an open database; start launches its goroutines.
-func newStore(db *badger.DB, logger *zap.Logger) *Store {
-	return &Store{
+// newStore wraps an open database: it gives the claims of the previous run
+// back to the queue and loads the in-memory state. start launches its
+// goroutines. opts.Dir is not used.
+func newStore(db *badger.DB, opts StoreOptions) (*Store, error) {
+	s := &Store{
 		db:          db,
-		log:         logger,
+		log:         opts.Logger,
+		retention:   opts.Retention,
+		async:       opts.Async,
 		ops:         make(chan *op, maxGroupOps),
 		quit:        make(chan struct{}),
 		maxTxnSize:  db.MaxBatchSize() * 9 / 10,
 		maxTxnCount: db.MaxBatchCount() * 9 / 10,
 	}
+	if s.log == nil {
+		s.log = zap.NewNop()
+	}
+	if s.retention <= 0 {
+		s.retention = DefaultRetention
+	}
+	n, err := s.releaseLeases(time.Now())
+	if err != nil {
+		return nil, err
+	}
+	if n > 0 {
+		s.log.Info("deliveries claimed when the store was last closed are due again", zap.Int("count", n))
+	}
+	if err := s.load(); err != nil {
+		return nil, err
+	}
+	paused, err := s.loadPaused()
+	if err != nil {
+		return nil, err
+	}
+	s.subs.paused = paused
+	return s, nil
 }
 
 // start launches the committer and the value-log GC loop.
@@ -183,7 +246,8 @@ type KV struct {
 // and wakes the dispatchers when deliveries were added.
 //
 // If ctx ends first, Enqueue returns ctx's error; the batch may still be
-// committed.
+// committed. With StoreOptions.Async, Enqueue returns once the committer has
+// the batch; a failure to commit it is then logged, not returned.
 func (s *Store) Enqueue(ctx context.Context, b Batch) error {
 	if len(b.Deliveries)+len(b.Put)+len(b.Delete) == 0 {
 		return nil
@@ -208,8 +272,13 @@ func (s *Store) Enqueue(ctx context.Context, b Batch) error {
 	for _, k := range b.Delete {
 		writes = append(writes, write{key: indexKey(k), del: true})
 	}
-	o := newOp(func(*badger.Txn) ([]write, error) { return writes, nil })
-	o.wake = len(b.Deliveries) > 0
+	added := int64(len(b.Deliveries))
+	o := newOp(func(*badger.Txn) ([]write, error) {
+		s.depth.Add(added)
+		return writes, nil
+	})
+	o.wake = added > 0
+	o.async = s.async
 	return s.submit(ctx, o)
 }
 
@@ -222,6 +291,8 @@ func checkDelivery(d *Delivery) error {
 		return fmt.Errorf("delivery id %q is invalid; create deliveries with NewDelivery", d.ID)
 	case d.WebhookID == "":
 		return fmt.Errorf("delivery %s has no webhook id", d.ID)
+	case len(d.WebhookID) > maxWebhookIDLen:
+		return fmt.Errorf("delivery %s: webhook id is longer than %d bytes; use a shorter webhook id", d.ID, maxWebhookIDLen)
 	case d.Event == nil:
 		return fmt.Errorf("delivery %s has no event", d.ID)
 	case d.DueAt.IsZero():

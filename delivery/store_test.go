@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
-	"go.uber.org/zap"
 )
 
 func TestOpenStoreErrors(t *testing.T) {
@@ -123,7 +122,10 @@ func TestEnqueueGroupCommit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := newStore(db, zap.NewNop())
+	s, err := newStore(db, StoreOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	const callers = 32
 	var wg sync.WaitGroup
 	for i := range callers {
@@ -271,7 +273,10 @@ func TestEnqueueContextCancelled(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := newStore(db, zap.NewNop())
+	s, err := newStore(db, StoreOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- s.Enqueue(ctx, Batch{Put: []KV{{Key: "late", Value: []byte("1")}}}) }()
@@ -310,7 +315,7 @@ func TestQueueStats(t *testing.T) {
 
 func TestClaimAndSettle(t *testing.T) {
 	s := openTestStore(t, t.TempDir())
-	sub := s.subs.add()
+	sub := s.subs.add(nil)
 	defer s.subs.remove(sub)
 	now := time.Now()
 	d1 := NewDelivery("wh", testEvent("1"), now.Add(-3*time.Second))
@@ -404,7 +409,7 @@ func TestClaimAndSettle(t *testing.T) {
 
 func TestClaimSkipsPausedAndRemoved(t *testing.T) {
 	s := openTestStore(t, t.TempDir())
-	older, newer := s.subs.add(), s.subs.add()
+	older, newer := s.subs.add(nil), s.subs.add(nil)
 	now := time.Now()
 	paused := NewDelivery("paused", testEvent("1"), now.Add(-2*time.Second))
 	gone := NewDelivery("gone", testEvent("2"), now.Add(-time.Second))
@@ -448,14 +453,17 @@ func TestQueueKeyRoundTrip(t *testing.T) {
 	}
 	for _, tt := range tests {
 		k := queueKey(due, tt.delivery, tt.webhook)
-		gotDue, gotID, gotWebhook, ok := parseQueueKey(k)
+		gotDue, gotID, gotWebhook, ok := parseDueKey(k)
 		if !ok || !gotDue.Equal(due) || gotID != tt.delivery || gotWebhook != tt.webhook {
-			t.Errorf("parseQueueKey(queueKey(%q, %q)) = %v, %q, %q, %v", tt.delivery, tt.webhook, gotDue, gotID, gotWebhook, ok)
+			t.Errorf("parseDueKey(queueKey(%q, %q)) = %v, %q, %q, %v", tt.delivery, tt.webhook, gotDue, gotID, gotWebhook, ok)
 		}
 	}
+	if _, id, webhook, ok := parseDueKey(leaseKey(due, "d1", "w")); !ok || id != "d1" || webhook != "w" {
+		t.Error("parseDueKey does not read lease keys")
+	}
 	for _, bad := range [][]byte{[]byte("q/"), []byte("x/12345678/a/b"), append(queueKey(due, "id", "w")[:11], "noslash"...)} {
-		if _, _, _, ok := parseQueueKey(bad); ok {
-			t.Errorf("parseQueueKey(%q) accepted a malformed key", bad)
+		if _, _, _, ok := parseDueKey(bad); ok {
+			t.Errorf("parseDueKey(%q) accepted a malformed key", bad)
 		}
 	}
 	// Keys sort by due time.
@@ -511,7 +519,7 @@ func BenchmarkEnqueue(b *testing.B) {
 // deliveries, still find deliveries written with an earlier due time.
 func TestClaimQueueFloor(t *testing.T) {
 	s := openTestStore(t, t.TempDir())
-	sub := s.subs.add()
+	sub := s.subs.add(nil)
 	defer s.subs.remove(sub)
 	now := time.Now()
 	claim := func(at time.Time) claimResult {
@@ -552,4 +560,134 @@ func TestClaimQueueFloor(t *testing.T) {
 	if len(res.claimed) != 1 || res.claimed[0].d.ID != old.ID {
 		t.Fatalf("claim after an earlier delivery was added = %+v", res)
 	}
+}
+
+// TestEnqueueAsync checks that an async store's Enqueue returns before the
+// batch is committed and a sync one's after, and that Close commits what
+// was handed over either way.
+func TestEnqueueAsync(t *testing.T) {
+	for _, async := range []bool{true, false} {
+		t.Run(fmt.Sprintf("async=%v", async), func(t *testing.T) {
+			dir := t.TempDir()
+			db, err := badger.Open(badger.DefaultOptions(dir).WithLogger(nil).WithSyncWrites(true))
+			if err != nil {
+				t.Fatal(err)
+			}
+			s, err := newStore(db, StoreOptions{Async: async})
+			if err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan error, 1)
+			go func() {
+				done <- s.Enqueue(context.Background(), Batch{Deliveries: []*Delivery{NewDelivery("w", testEvent("1"), time.Now())}})
+			}()
+			// The committer is not running: only an async Enqueue can return.
+			waitFor(t, 5*time.Second, "the batch to reach the committer", func() bool { return len(s.ops) == 1 })
+			if async {
+				select {
+				case err := <-done:
+					if err != nil {
+						t.Fatalf("async Enqueue = %v", err)
+					}
+				case <-time.After(5 * time.Second):
+					t.Fatal("async Enqueue waited for the committer")
+				}
+			} else {
+				select {
+				case err := <-done:
+					t.Fatalf("sync Enqueue returned (%v) before the commit", err)
+				default:
+				}
+			}
+			s.start()
+			if !async {
+				if err := <-done; err != nil {
+					t.Fatalf("sync Enqueue = %v", err)
+				}
+			}
+			if err := s.Close(); err != nil {
+				t.Fatal(err)
+			}
+			s = openTestStore(t, dir)
+			if depth, _ := s.Counts(); depth != 1 {
+				t.Fatalf("depth after reopening = %d, want 1", depth)
+			}
+		})
+	}
+}
+
+func TestOpenStoreAsync(t *testing.T) {
+	dir := t.TempDir()
+	s, err := OpenStore(StoreOptions{Dir: dir, Async: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 200
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			if err := s.Enqueue(context.Background(), Batch{Deliveries: []*Delivery{NewDelivery("w", testEvent(fmt.Sprint(i)), time.Now())}}); err != nil {
+				t.Errorf("Enqueue: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	if err := s.Enqueue(context.Background(), Batch{Deliveries: []*Delivery{{}}}); err == nil {
+		t.Error("an async Enqueue accepted an invalid delivery")
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Enqueue(context.Background(), Batch{Put: []KV{{Key: "k"}}}); !errors.Is(err, ErrClosed) {
+		t.Errorf("async Enqueue after Close = %v, want ErrClosed", err)
+	}
+	s = openTestStore(t, dir)
+	if got := queueLen(t, s); got != n {
+		t.Fatalf("queue depth after reopening = %d, want %d", got, n)
+	}
+}
+
+// TestCounts follows the counters through enqueue, claim, settle and
+// reopening.
+func TestCounts(t *testing.T) {
+	dir := t.TempDir()
+	s, err := OpenStore(StoreOptions{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := func(when string, wantDepth, wantFailed int) {
+		t.Helper()
+		if depth, failed := s.Counts(); depth != wantDepth || failed != wantFailed {
+			t.Fatalf("%s: Counts = %d, %d; want %d, %d", when, depth, failed, wantDepth, wantFailed)
+		}
+		depth, _, failed, _, err := s.QueueStats()
+		if err != nil || depth != wantDepth || failed != wantFailed {
+			t.Fatalf("%s: QueueStats = %d, %d, %v; want %d, %d", when, depth, failed, err, wantDepth, wantFailed)
+		}
+	}
+	check("empty", 0, 0)
+	enqueue(t, s, "w", "1", "2", "3")
+	check("after enqueue", 3, 0)
+	sub := s.subs.add(nil)
+	res, err := s.claim(claimRequest{now: time.Now(), max: 2, sub: sub, lease: func(string) (time.Duration, bool, bool) { return time.Minute, true, true }})
+	if err != nil || len(res.claimed) != 2 {
+		t.Fatalf("claim = %+v, %v", res, err)
+	}
+	check("after claiming", 3, 0)
+	for i, kind := range []settleKind{settleDone, settleFail} {
+		if lost, err := s.settle(res.claimed[i], settlement{kind: kind}); err != nil || lost {
+			t.Fatalf("settle = %v, %v", lost, err)
+		}
+	}
+	check("after settling", 1, 1)
+	if lost, err := s.settle(res.claimed[0], settlement{kind: settleDone}); err != nil || !lost {
+		t.Fatalf("second settle = %v, %v; want lost", lost, err)
+	}
+	check("after a lost settle", 1, 1)
+	s.subs.remove(sub)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = openTestStore(t, dir)
+	check("after reopening", 1, 1)
 }

@@ -28,6 +28,8 @@ func init() {
 const (
 	defaultWorkers = 16
 	defaultMaxBody = 4 << 20
+	// defaultRetention is how long the call log keeps calls: 7 days.
+	defaultRetention = 7 * 24 * time.Hour
 	// stopGrace is how long Stop waits for in-flight sends before leaving
 	// them due for the next start.
 	stopGrace = 10 * time.Second
@@ -51,6 +53,21 @@ type App struct {
 	// derive an event from. A larger answer passes through whole and gives
 	// a thin event (what the path says) with a warning. Default: 4 MiB.
 	MaxBody int64 `json:"max_body,omitempty"`
+
+	// Retention is how long the call log keeps a webhook call (at most 500
+	// calls per webhook are kept in any case). Default: 168h (7 days).
+	Retention caddy.Duration `json:"retention,omitempty"`
+
+	// Durability says when a write's answer goes to the client: `sync`
+	// (default) waits until its events are synced to disk; `async` does not
+	// wait, so a crash may lose the last few milliseconds of events.
+	Durability string `json:"durability,omitempty"`
+
+	// DenyPrivate refuses webhook calls to private addresses (RFC 1918,
+	// IPv6 ULA) too. Link-local and cloud metadata addresses are always
+	// refused. Default: private addresses are allowed, as receivers often
+	// live inside the network.
+	DenyPrivate bool `json:"deny_private,omitempty"`
 
 	shared     *shared
 	store      *delivery.Store
@@ -99,9 +116,25 @@ func (a *App) Provision(ctx caddy.Context) error {
 	if a.MaxBody < 0 {
 		return fmt.Errorf("cms_events: max_body must be positive, got %d", a.MaxBody)
 	}
+	if a.Retention < 0 {
+		return fmt.Errorf("cms_events: retention must be positive, got %v", time.Duration(a.Retention))
+	}
+	if a.Retention == 0 {
+		a.Retention = caddy.Duration(defaultRetention)
+	}
+	switch a.Durability {
+	case "":
+		a.Durability = "sync"
+	case "sync", "async":
+	default:
+		return fmt.Errorf("cms_events: durability must be sync or async, got %q", a.Durability)
+	}
 	a.endpoints = &endpointSet{ids: make(map[string]*delivery.Endpoint)}
 
-	sh, err := acquireShared(dir, a.logger)
+	if err := initMetrics(ctx.GetMetricsRegistry()); err != nil {
+		return err
+	}
+	sh, err := acquireShared(dir, storeOptions{retention: time.Duration(a.Retention), async: a.Durability == "async"}, a.logger)
 	if err != nil {
 		return err
 	}
@@ -139,13 +172,16 @@ func (a *App) Start() error {
 	endpoints := maps.Clone(a.endpoints.ids)
 	a.endpoints.mu.Unlock()
 	a.dispatcher = delivery.NewDispatcher(delivery.DispatcherOptions{
-		Store:     a.store,
-		Workers:   a.Workers,
-		Endpoints: endpoints,
-		Logger:    a.logger,
+		Store:       a.store,
+		Workers:     a.Workers,
+		Endpoints:   endpoints,
+		Logger:      a.logger,
+		OnResult:    observeResult,
+		DenyPrivate: a.DenyPrivate,
 	})
 	a.dispatcher.Start()
 	a.shared.started(a)
+	gaugeStore.Store(a.store)
 	a.logger.Info("delivering webhooks",
 		zap.String("storage_dir", a.StorageDir),
 		zap.Int("workers", a.Workers),

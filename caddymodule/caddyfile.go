@@ -26,6 +26,9 @@ func init() {
 //	        storage_dir <path>
 //	        workers     <n>
 //	        max_body    <size>
+//	        retention   <duration>
+//	        durability  sync|async
+//	        deny_private
 //	    }
 //	}
 func (a *App) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
@@ -58,8 +61,27 @@ func (a *App) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 				return d.Errf("want `max_body <size>` such as 4MiB or 1048576, got %q", d.Val())
 			}
 			a.MaxBody = int64(size)
+		case "retention":
+			if !d.NextArg() || d.CountRemainingArgs() > 0 {
+				return d.Errf("want `retention <duration>`, e.g. `retention 168h`")
+			}
+			r, err := caddy.ParseDuration(d.Val())
+			if err != nil || r <= 0 {
+				return d.Errf("want `retention <duration>` such as 168h or 7d, got %q", d.Val())
+			}
+			a.Retention = caddy.Duration(r)
+		case "durability":
+			if !d.NextArg() || d.CountRemainingArgs() > 0 || (d.Val() != "sync" && d.Val() != "async") {
+				return d.Errf("want `durability sync` or `durability async`")
+			}
+			a.Durability = d.Val()
+		case "deny_private":
+			if d.NextArg() {
+				return d.Errf("want a bare `deny_private` line")
+			}
+			a.DenyPrivate = true
 		default:
-			return d.Errf("unknown cms_events option %q; the options are storage_dir, workers and max_body", d.Val())
+			return d.Errf("unknown cms_events option %q; the options are storage_dir, workers, max_body, retention, durability and deny_private", d.Val())
 		}
 	}
 	return nil
@@ -79,6 +101,7 @@ func parseAppCaddyfile(d *caddyfile.Dispenser, _ any) (any, error) {
 //	    profile        contentful
 //	    signing_secret <64 characters>
 //	    webhooks_file  <path>
+//	    alias          <alias id> <environment id>
 //	    auto_save {
 //	        window <duration>
 //	        match  <request matcher...>
@@ -133,6 +156,15 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 				return d.Errf("want `webhooks_file <path>`")
 			}
 			h.WebhooksFile = d.Val()
+		case "alias":
+			args := d.RemainingArgs()
+			if len(args) != 2 {
+				return d.Errf("want `alias <alias id> <environment id>`, e.g. `alias master production-2026-11`")
+			}
+			if h.Aliases == nil {
+				h.Aliases = map[string]string{}
+			}
+			h.Aliases[args[0]] = args[1]
 		case "auto_save":
 			as, err := parseAutoSave(d)
 			if err != nil {
@@ -146,7 +178,7 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			}
 			h.Webhooks = append(h.Webhooks, def)
 		default:
-			return d.Errf("unknown cms_events subdirective %q; the subdirectives are profile, signing_secret, webhooks_file, auto_save and webhook", d.Val())
+			return d.Errf("unknown cms_events subdirective %q; the subdirectives are profile, signing_secret, webhooks_file, alias, auto_save and webhook", d.Val())
 		}
 	}
 	return nil

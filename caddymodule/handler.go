@@ -51,11 +51,18 @@ type Handler struct {
 	// Contentful webhook definitions, loaded in addition to Webhooks.
 	WebhooksFile string `json:"webhooks_file,omitempty"`
 
+	// Aliases are environment aliases known up front, alias id → target
+	// environment id, for every space. The gateway also learns aliases
+	// from alias writes passing through and asks the CMS once per space;
+	// these take precedence.
+	Aliases map[string]string `json:"aliases,omitempty"`
+
 	// AutoSave tells editor saves apart from API saves and sets their
 	// window. Default: Contentful's web app headers and a 5s window.
 	AutoSave *AutoSave `json:"auto_save,omitempty"`
 
 	app      *App
+	static   *events.AliasTable
 	profile  events.Profile
 	webhooks []*events.Webhook
 	logger   *zap.Logger
@@ -107,6 +114,14 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		endpoints = append(endpoints, newEndpoint(wh, secret))
 	}
 
+	h.static = events.NewAliasTable()
+	for alias, env := range h.Aliases {
+		if !events.ValidID(alias) || !events.ValidID(env) {
+			return fmt.Errorf("alias %s %s: alias and environment ids are 1–64 characters of a-z, A-Z, 0-9, -, _ and .", alias, env)
+		}
+		h.static.SetStatic("", alias, env)
+	}
+
 	if h.AutoSave == nil {
 		h.AutoSave = new(AutoSave)
 	}
@@ -130,8 +145,18 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		return next.ServeHTTP(w, r)
 	}
 	wr := write{r: r, route: route}
+	if route.Space != "" {
+		h.learnAliases(r, route.Space, next)
+	}
+	if target, ok := h.resolveAlias(route.Space, route.Environment); ok {
+		wr.aliasTarget = target
+	}
 	if route.NeedsPrior() {
-		wr.prior = h.priorEntity(r, route, next)
+		env := route.Environment
+		if wr.aliasTarget != "" {
+			env = wr.aliasTarget
+		}
+		wr.prior = h.priorEntity(r, route, env, next)
 	}
 	wr.editorSave = h.editorSave(r, route)
 	cw := newCaptureWriter(w, h.app.MaxBody, func(status int, body []byte, truncated bool) {
@@ -149,10 +174,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 
 // write is what is known of a write request before its answer.
 type write struct {
-	r          *http.Request
-	route      events.Route
-	prior      *events.Entity // the entity a DELETE removes, when known
-	editorSave bool           // an update made by an editor: auto_save, not save
+	r           *http.Request
+	route       events.Route
+	prior       *events.Entity // the entity a DELETE removes, when known
+	aliasTarget string         // the environment the alias in the path points to
+	editorSave  bool           // an update made by an editor: auto_save, not save
 }
 
 // editorSave reports whether the request is an editor's update of an entry
@@ -185,14 +211,15 @@ func (h *Handler) record(wr write, status int, respHeader http.Header, body []by
 		}
 	}
 	d := events.Derive(events.Input{
-		Route:     route,
-		Status:    status,
-		Header:    r.Header,
-		Body:      body,
-		Truncated: truncated,
-		Prior:     wr.prior,
-		Now:       now,
-		AutoSave:  wr.editorSave,
+		Route:       route,
+		Status:      status,
+		Header:      r.Header,
+		Body:        body,
+		Truncated:   truncated,
+		Prior:       wr.prior,
+		Now:         now,
+		AutoSave:    wr.editorSave,
+		AliasTarget: wr.aliasTarget,
 	})
 	if d.Warning != "" {
 		h.logger.Warn(d.Warning, zap.String("method", r.Method), zap.String("path", r.URL.Path), zap.Int("status", status))
@@ -210,10 +237,14 @@ func (h *Handler) record(wr write, status int, respHeader http.Header, body []by
 			}
 		}
 	}
+	if d.Alias != nil {
+		h.app.shared.applyAlias(d.Alias, &batch)
+	}
 	if d.Event.Action() == "auto_save" {
 		h.holdAutoSave(r, d, batch)
 		return
 	}
+	metrics.events.WithLabelValues(d.Event.Topic).Inc()
 	for _, wh := range h.webhooks {
 		if wh.Matches(d.Event) {
 			batch.Deliveries = append(batch.Deliveries, delivery.NewDelivery(wh.ID(), d.Event, now))
@@ -250,7 +281,13 @@ func (h *Handler) commit(r *http.Request, batch delivery.Batch) error {
 	if len(batch.Deliveries) == 0 && len(batch.Put) == 0 && len(batch.Delete) == 0 {
 		return nil
 	}
-	return h.app.store.Enqueue(context.WithoutCancel(r.Context()), batch)
+	start := time.Now()
+	err := h.app.store.Enqueue(context.WithoutCancel(r.Context()), batch)
+	metrics.enqueueDuration.Observe(time.Since(start).Seconds())
+	if err != nil {
+		metrics.enqueueErrors.Inc()
+	}
+	return err
 }
 
 // Interface guards

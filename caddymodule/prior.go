@@ -2,24 +2,28 @@ package caddymodule
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 
+	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"go.uber.org/zap"
 
 	"github.com/cmsevents/caddy-cms-events/events"
 )
 
-// priorEntity returns what is known of the entity a DELETE removes: from the
+// priorEntity returns what is known of the entity a DELETE removes (env is
+// the environment the path resolves to, past any alias): from the
 // entity index when the gateway has seen it, otherwise from a GET through
 // the same upstream with the client's own credentials, made before the
 // DELETE goes out. It returns nil when neither works; the event is then
 // built from what the path says.
-func (h *Handler) priorEntity(r *http.Request, route events.Route, next caddyhttp.Handler) *events.Entity {
-	raw, found, err := h.app.store.Get(route.EntityKey())
+func (h *Handler) priorEntity(r *http.Request, route events.Route, env string, next caddyhttp.Handler) *events.Entity {
+	key := events.DocumentKey(route.Space, env, route.EntityType, route.EntityID)
+	raw, found, err := h.app.store.Get(key)
 	if err != nil {
-		h.logger.Warn("reading the entity index", zap.String("entity", route.EntityKey()), zap.Error(err))
+		h.logger.Warn("reading the entity index", zap.String("entity", key), zap.Error(err))
 	}
 	if found {
 		var e events.Entity
@@ -28,27 +32,37 @@ func (h *Handler) priorEntity(r *http.Request, route events.Route, next caddyhtt
 		}
 	}
 
-	get := r.Clone(r.Context())
-	get.Method = http.MethodGet
-	get.URL.Path, get.URL.RawPath, get.URL.RawQuery = route.EntityPath(), "", ""
-	get.RequestURI = get.URL.RequestURI()
-	get.Body, get.ContentLength = http.NoBody, 0
-	for _, name := range []string{"Content-Length", "Content-Type", "Accept-Encoding", "If-Match", "If-None-Match", "X-Contentful-Version"} {
-		get.Header.Del(name)
-	}
-	rec := &fetchRecorder{header: make(http.Header), limit: h.app.MaxBody}
-	if err := next.ServeHTTP(rec, get); err != nil || rec.status != http.StatusOK || rec.overflow {
+	rec, err := h.fetch(r.Context(), r, route.EntityPath(), "", next)
+	if err != nil || rec.status != http.StatusOK || rec.overflow {
 		h.logger.Warn("could not fetch the entity before deleting it; the deletion event will lack its content type and revision",
-			zap.String("path", get.URL.Path), zap.Int("status", rec.status), zap.Error(err))
+			zap.String("path", route.EntityPath()), zap.Int("status", rec.status), zap.Error(err))
 		return nil
 	}
 	e, err := events.EntityFromJSON(rec.body.Bytes())
 	if err != nil {
 		h.logger.Warn("the entity fetched before a delete is not valid JSON",
-			zap.String("path", get.URL.Path), zap.Error(err))
+			zap.String("path", route.EntityPath()), zap.Error(err))
 		return nil
 	}
 	return e
+}
+
+// fetch makes the gateway's own GET of path through the rest of the
+// handler chain (the same upstream), with the client's credentials. The
+// request gets fresh Caddy request state, so it may run beside the client's.
+func (h *Handler) fetch(ctx context.Context, r *http.Request, path, query string, next caddyhttp.Handler) (*fetchRecorder, error) {
+	get := r.Clone(ctx)
+	get.Method = http.MethodGet
+	get.URL.Path, get.URL.RawPath, get.URL.RawQuery = path, "", query
+	get.RequestURI = get.URL.RequestURI()
+	get.Body, get.ContentLength = http.NoBody, 0
+	for _, name := range []string{"Content-Length", "Content-Type", "Accept-Encoding", "If-Match", "If-None-Match", "X-Contentful-Version"} {
+		get.Header.Del(name)
+	}
+	srv, _ := r.Context().Value(caddyhttp.ServerCtxKey).(*caddyhttp.Server)
+	get = caddyhttp.PrepareRequest(get, caddy.NewReplacer(), nil, srv)
+	rec := &fetchRecorder{header: make(http.Header), limit: h.app.MaxBody}
+	return rec, next.ServeHTTP(rec, get)
 }
 
 // fetchRecorder is the response writer of the gateway's own GET: it keeps

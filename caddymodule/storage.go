@@ -13,6 +13,7 @@ import (
 
 	"github.com/cmsevents/caddy-cms-events/autosave"
 	"github.com/cmsevents/caddy-cms-events/delivery"
+	"github.com/cmsevents/caddy-cms-events/events"
 )
 
 // shareds holds what all configs using one storage directory share, keyed by
@@ -32,14 +33,27 @@ type shared struct {
 	tracker *autosave.Tracker
 	logger  *zap.Logger
 
+	// aliases are the environment aliases learned from the CMS, by space;
+	// aliasFetches holds when each space's aliases were last asked for.
+	aliases      *events.AliasTable
+	aliasFetches sync.Map
+
 	current   atomic.Pointer[App]
 	startOnce sync.Once
 }
 
+// storeOptions are the app settings that apply to the store. The first
+// config to open a directory sets them; a reload that changes them takes
+// effect at the next start.
+type storeOptions struct {
+	retention time.Duration
+	async     bool
+}
+
 // acquireShared opens the storage directory, or shares the one already open.
-func acquireShared(dir string, logger *zap.Logger) (*shared, error) {
+func acquireShared(dir string, opts storeOptions, logger *zap.Logger) (*shared, error) {
 	v, _, err := shareds.LoadOrNew(dir, func() (caddy.Destructor, error) {
-		return openShared(dir, logger)
+		return openShared(dir, opts, logger)
 	})
 	if err != nil {
 		return nil, err
@@ -53,12 +67,21 @@ func releaseShared(dir string) error {
 	return err
 }
 
-func openShared(dir string, logger *zap.Logger) (*shared, error) {
-	store, err := delivery.OpenStore(delivery.StoreOptions{Dir: dir, Logger: logger.Named("badger")})
+func openShared(dir string, opts storeOptions, logger *zap.Logger) (*shared, error) {
+	store, err := delivery.OpenStore(delivery.StoreOptions{
+		Dir:       dir,
+		Logger:    logger.Named("badger"),
+		Retention: opts.retention,
+		Async:     opts.async,
+	})
 	if err != nil {
 		return nil, err
 	}
-	sh := &shared{store: store, logger: logger}
+	sh := &shared{store: store, logger: logger, aliases: events.NewAliasTable()}
+	if err := sh.loadAliases(); err != nil {
+		store.Close()
+		return nil, err
+	}
 	sh.tracker = autosave.New(autosave.Options{Sink: sh, Logger: logger.Named("auto_save")})
 	err = store.Scan(heldPrefix, func(_ string, value []byte) error {
 		var p autosave.Pending
@@ -114,7 +137,11 @@ func (sh *shared) Emit(p autosave.Pending) error {
 			batch.Deliveries = append(batch.Deliveries, delivery.NewDelivery(wh.ID(), p.Event, now))
 		}
 	}
-	return sh.store.Enqueue(context.Background(), batch)
+	if err := sh.store.Enqueue(context.Background(), batch); err != nil {
+		return err
+	}
+	metrics.events.WithLabelValues(p.Event.Topic).Inc()
+	return nil
 }
 
 // Destruct stops the tracker (open windows stay held) and closes the store.

@@ -1,0 +1,74 @@
+package caddymodule
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/cmsevents/caddy-cms-events/delivery"
+	"github.com/cmsevents/caddy-cms-events/events"
+)
+
+// TestEnqueueFailureStillAnswers breaks the store under a running handler
+// and checks that the client still gets the CMS's answer, and that the
+// failure is logged and counted.
+func TestEnqueueFailureStillAnswers(t *testing.T) {
+	if err := initMetrics(prometheus.NewRegistry()); err != nil {
+		t.Fatal(err)
+	}
+	store, err := delivery.OpenStore(delivery.StoreOptions{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := store.Close(); err != nil {
+		t.Fatal(err)
+	}
+	sh := &shared{store: store, aliases: events.NewAliasTable()}
+	sh.aliases.SetFetched("sp1", nil)
+	wh, err := events.Compile(events.Definition{Name: "hook", URL: "http://127.0.0.1:1/hook", Topics: []string{"*.*"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	profile, _ := events.LookupProfile("contentful")
+	core, logs := observer.New(zapcore.InfoLevel)
+	h := &Handler{
+		app:      &App{MaxBody: 1 << 20, store: store, shared: sh},
+		profile:  profile,
+		webhooks: []*events.Webhook{wh},
+		static:   events.NewAliasTable(),
+		AutoSave: new(AutoSave),
+		logger:   zap.New(core),
+	}
+	const answer = `{"sys":{"type":"Entry","id":"e1","version":1,"environment":{"sys":{"id":"master","type":"Link","linkType":"Environment"}}},"fields":{}}`
+	next := caddyhttp.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		w.Header().Set("Content-Type", "application/vnd.contentful.management.v1+json")
+		w.WriteHeader(http.StatusCreated)
+		_, err := w.Write([]byte(answer))
+		return err
+	})
+	before := testutil.ToFloat64(metrics.enqueueErrors)
+
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest("PUT", "/spaces/sp1/environments/master/entries/e1", strings.NewReader(`{"fields":{}}`))
+	req.Header.Set("X-Contentful-Content-Type", "post")
+	if err := h.ServeHTTP(rec, req, next); err != nil {
+		t.Fatal(err)
+	}
+	if rec.Code != http.StatusCreated || rec.Body.String() != answer {
+		t.Fatalf("client got %d %q", rec.Code, rec.Body.String())
+	}
+	if logs.FilterMessageSnippet("could not queue the event").Len() != 1 {
+		t.Errorf("the failed commit was not logged: %v", logs.All())
+	}
+	if got := testutil.ToFloat64(metrics.enqueueErrors) - before; got != 1 {
+		t.Errorf("enqueue errors counted %v, want 1", got)
+	}
+}

@@ -115,7 +115,7 @@ func parseAppCaddyfile(d *caddyfile.Dispenser, _ any) (any, error) {
 //	        header        <name> <value>
 //	        secret_header <name> <value>
 //	        basic_auth    <user> <password>
-//	        retry         <attempts> [<delay>]
+//	        retry         <attempts> [<delay>] [exponential [<max delay>]]
 //	        timeout       <duration>
 //	        inactive
 //	        transform {
@@ -263,21 +263,9 @@ func parseWebhook(d *caddyfile.Dispenser) (events.Definition, error) {
 			}
 			def["httpBasicUsername"], def["httpBasicPassword"] = vals[0], vals[1]
 		case "retry":
-			vals := d.RemainingArgs()
-			if len(vals) < 1 || len(vals) > 2 {
-				return events.Definition{}, d.Errf("want `retry <attempts> [<delay>]`, e.g. `retry 3 30s`")
-			}
-			n, err := strconv.Atoi(vals[0])
-			if err != nil || n < 1 {
-				return events.Definition{}, d.Errf("want `retry <attempts> [<delay>]` with attempts a positive whole number, got %q", vals[0])
-			}
-			retry := map[string]any{"attempts": n}
-			if len(vals) == 2 {
-				delay, err := caddy.ParseDuration(vals[1])
-				if err != nil || delay <= 0 {
-					return events.Definition{}, d.Errf("want `retry <attempts> [<delay>]` with a delay such as 30s, got %q", vals[1])
-				}
-				retry["delay"] = delay.String()
+			retry, err := parseRetry(d)
+			if err != nil {
+				return events.Definition{}, err
 			}
 			def["retry"] = retry
 		case "timeout":
@@ -323,6 +311,45 @@ func parseWebhook(d *caddyfile.Dispenser) (events.Definition, error) {
 		return events.Definition{}, d.Errf("webhook %q: %v", args[0], err)
 	}
 	return out, nil
+}
+
+// parseRetry reads `retry <attempts> [<delay> [fixed|exponential [<max delay>]]]`.
+func parseRetry(d *caddyfile.Dispenser) (map[string]any, error) {
+	const form = "want `retry <attempts> [<delay> [fixed|exponential [<max delay>]]]`, e.g. `retry 3 30s` or `retry 10 5s exponential 10m`"
+	args := d.RemainingArgs()
+	if len(args) < 1 || len(args) > 4 {
+		return nil, d.Errf(form)
+	}
+	n, err := strconv.Atoi(args[0])
+	if err != nil || n < 1 {
+		return nil, d.Errf("%s; attempts must be a positive whole number, got %q", form, args[0])
+	}
+	retry := map[string]any{"attempts": n}
+	duration := func(name, arg string) error {
+		dur, err := caddy.ParseDuration(arg)
+		if err != nil || dur <= 0 {
+			return d.Errf("%s; %s must be a duration such as 30s, got %q", form, name, arg)
+		}
+		retry[name] = dur.String()
+		return nil
+	}
+	if len(args) > 1 {
+		if err := duration("delay", args[1]); err != nil {
+			return nil, err
+		}
+	}
+	if len(args) > 2 {
+		if args[2] != events.BackoffFixed && args[2] != events.BackoffExponential {
+			return nil, d.Errf("%s; the backoff is fixed or exponential, got %q", form, args[2])
+		}
+		retry["backoff"] = args[2]
+	}
+	if len(args) > 3 {
+		if err := duration("maxDelay", args[3]); err != nil {
+			return nil, err
+		}
+	}
+	return retry, nil
 }
 
 // parseFilter reads `filter [not] equals|in|regexp <doc> <value...>` into

@@ -19,6 +19,8 @@ func newEndpoint(wh *events.Webhook, secret string) *delivery.Endpoint {
 		Name:     wh.Name(),
 		Attempts: wh.Attempts(),
 		Delay:    wh.RetryDelay(),
+		Backoff:  wh.Backoff(),
+		MaxDelay: wh.MaxDelay(),
 		Timeout:  wh.Timeout(),
 		Secret:   secret,
 		Render: func(ev *events.Event) (delivery.Rendered, error) {

@@ -83,6 +83,13 @@ type Retry struct {
 	Attempts int `json:"attempts,omitempty"`
 	// Delay is the pause before a retry. Default 30s.
 	Delay Duration `json:"delay,omitempty"`
+	// Backoff is "fixed" (default: every retry waits Delay) or
+	// "exponential" (Delay doubles with each retry, ±20 % jitter, up to
+	// MaxDelay).
+	Backoff string `json:"backoff,omitempty"`
+	// MaxDelay caps exponential backoff and a receiver's Retry-After.
+	// Default 15m.
+	MaxDelay Duration `json:"maxDelay,omitempty"`
 }
 
 // clone returns a deep copy of d.

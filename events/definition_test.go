@@ -234,6 +234,10 @@ func TestCompileErrors(t *testing.T) {
 		{"too many attempts", func(d *Definition) { d.Retry = &Retry{Attempts: 101} }, []string{"retry.attempts"}},
 		{"negative attempts", func(d *Definition) { d.Retry = &Retry{Attempts: -1} }, []string{"retry.attempts"}},
 		{"negative delay", func(d *Definition) { d.Retry = &Retry{Delay: -1} }, []string{"retry.delay"}},
+		{"unknown backoff", func(d *Definition) { d.Retry = &Retry{Backoff: "linear"} }, []string{"retry.backoff", "linear"}},
+		{"max delay under delay", func(d *Definition) {
+			d.Retry = &Retry{Delay: Duration(time.Minute), MaxDelay: Duration(time.Second)}
+		}, []string{"retry.maxDelay", "shorter"}},
 		{"negative timeout", func(d *Definition) { d.Timeout = -1 }, []string{"timeout"}},
 	}
 	for _, tt := range tests {
@@ -326,5 +330,16 @@ func TestCompileRetryAndTimeout(t *testing.T) {
 	}
 	if w.Attempts() != 5 || w.RetryDelay() != time.Minute || w.Timeout() != 5*time.Second {
 		t.Fatalf("retry, timeout = %d, %v, %v; want 5, 1m, 5s", w.Attempts(), w.RetryDelay(), w.Timeout())
+	}
+}
+
+func TestCompileRetryPolicy(t *testing.T) {
+	w, err := Compile(Definition{Name: "r", URL: "https://example.com/", Topics: []string{"*.*"},
+		Retry: &Retry{Attempts: 10, Delay: Duration(5 * time.Second), Backoff: BackoffExponential, MaxDelay: Duration(10 * time.Minute)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w.Attempts() != 10 || w.RetryDelay() != 5*time.Second || w.Backoff() != BackoffExponential || w.MaxDelay() != 10*time.Minute {
+		t.Errorf("retry policy %d %v %q %v", w.Attempts(), w.RetryDelay(), w.Backoff(), w.MaxDelay())
 	}
 }

@@ -19,6 +19,12 @@ const (
 	maxAttempts        = 100
 )
 
+// Retry backoffs.
+const (
+	BackoffFixed       = "fixed"
+	BackoffExponential = "exponential"
+)
+
 // contentTypes are the transformation content types Contentful allows; the
 // value says whether the body is converted to form data.
 var contentTypes = map[string]bool{
@@ -59,6 +65,8 @@ type Webhook struct {
 	body       *node // nil: the event payload
 	attempts   int
 	delay      time.Duration
+	backoff    string
+	maxDelay   time.Duration
 	timeout    time.Duration
 }
 
@@ -154,6 +162,19 @@ func Compile(def Definition) (*Webhook, error) {
 		case r.Delay > 0:
 			w.delay = time.Duration(r.Delay)
 		}
+		switch r.Backoff {
+		case "", BackoffFixed, BackoffExponential:
+			w.backoff = r.Backoff
+		default:
+			return fail("retry.backoff", fmt.Errorf("%q: use %q or %q", r.Backoff, BackoffFixed, BackoffExponential))
+		}
+		switch {
+		case r.MaxDelay < 0:
+			return fail("retry.maxDelay", fmt.Errorf("must not be negative"))
+		case r.MaxDelay > 0 && time.Duration(r.MaxDelay) < w.delay:
+			return fail("retry.maxDelay", fmt.Errorf("%v is shorter than the delay %v", time.Duration(r.MaxDelay), w.delay))
+		}
+		w.maxDelay = time.Duration(r.MaxDelay)
 	}
 	switch {
 	case def.Timeout < 0:
@@ -289,6 +310,13 @@ func (w *Webhook) Attempts() int { return w.attempts }
 
 // RetryDelay returns the pause before a retry.
 func (w *Webhook) RetryDelay() time.Duration { return w.delay }
+
+// Backoff returns the retry backoff, "" meaning the default (fixed).
+func (w *Webhook) Backoff() string { return w.backoff }
+
+// MaxDelay returns the cap of exponential backoff and Retry-After, 0
+// meaning the default.
+func (w *Webhook) MaxDelay() time.Duration { return w.maxDelay }
 
 // Timeout returns the time limit of one call.
 func (w *Webhook) Timeout() time.Duration { return w.timeout }

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { verifyRequest } from '@contentful/node-apps-toolkit';
 import { createClient } from 'contentful-management';
-import { startCaddy } from './lib/caddy.js';
+import { HOOK_PATH, startCaddy } from './lib/caddy.js';
 import { CONTENT_TYPE_ID, LOCALE, runLifecycle } from './lib/lifecycle.js';
 import { canonicalRequest, startReceiver } from './lib/receiver.js';
 import { waitFor } from './lib/wait.js';
@@ -58,7 +58,7 @@ function firstCalls(calls) {
 function checkHeaders(call, where) {
   const h = call.headers;
   assert.equal(call.method, 'POST', `${where}: method`);
-  assert.equal(call.url, '/hook', `${where}: request-target`);
+  assert.equal(call.url, HOOK_PATH, `${where}: request-target`);
   assert.equal(h['content-type'], CONTENT_TYPE, `${where}: Content-Type`);
   assert.equal(h['x-contentful-webhook-name'], 'e2e', `${where}: X-Contentful-Webhook-Name`);
   assert.match(h['x-contentful-topic'], /^ContentManagement\.[A-Za-z]+\.[a-z_]+$/, `${where}: X-Contentful-Topic`);

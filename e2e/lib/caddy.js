@@ -9,6 +9,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { waitFor } from './wait.js';
 
+/**
+ * The webhook's path on the receiver. Its query string is signed twice
+ * encoded, as Contentful's algorithm does, so it is part of what the
+ * signature checks cover.
+ */
+export const HOOK_PATH = '/hook?source=gateway&env=master';
+
 /** Keeps at most this much of caddy's output for error messages. */
 const MAX_OUTPUT = 64 * 1024;
 
@@ -51,7 +58,7 @@ http://127.0.0.1:${upstreamPort} {
 http://127.0.0.1:${gatewayPort} {
 	cms_events {
 		signing_secret ${secret}
-		webhook "e2e" "http://127.0.0.1:${receiverPort}/hook" {
+		webhook "e2e" "http://127.0.0.1:${receiverPort}${HOOK_PATH}" {
 			topics *.*
 			retry 3 200ms
 		}

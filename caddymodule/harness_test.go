@@ -278,3 +278,99 @@ func dig(v any, keys ...string) any {
 	}
 	return v
 }
+
+// writeLoad is a number of clients creating new entries through a gateway
+// as fast as they can.
+type writeLoad struct {
+	quit chan struct{}
+	wg   sync.WaitGroup
+
+	mu        sync.Mutex
+	succeeded []string // ids of the writes answered 201
+}
+
+// startWriteLoad starts clients that create entries named prefix-c-i.
+func startWriteLoad(g *gateway, prefix string, clients int) *writeLoad {
+	l := &writeLoad{quit: make(chan struct{})}
+	for c := range clients {
+		l.wg.Add(1)
+		go func() {
+			defer l.wg.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-l.quit:
+					return
+				default:
+				}
+				id := fmt.Sprintf("%s-%d-%d", prefix, c, i)
+				status, _ := g.try("PUT", "/spaces/sp1/environments/master/entries/"+id, map[string]string{"X-Contentful-Content-Type": "post"}, `{"fields":{}}`)
+				if status == http.StatusCreated {
+					l.mu.Lock()
+					l.succeeded = append(l.succeeded, id)
+					l.mu.Unlock()
+				}
+			}
+		}()
+	}
+	return l
+}
+
+// waitSucceeded waits until n writes succeeded.
+func (l *writeLoad) waitSucceeded(t *testing.T, n int) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		l.mu.Lock()
+		got := len(l.succeeded)
+		l.mu.Unlock()
+		if got >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d of %d writes succeeded within 30s", got, n)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// stop stops the clients and returns the ids of the writes that succeeded.
+func (l *writeLoad) stop() []string {
+	close(l.quit)
+	l.wg.Wait()
+	return l.succeeded
+}
+
+// try sends a write and returns its status, or 0 when the request failed.
+func (g *gateway) try(method, path string, header map[string]string, body string) (int, error) {
+	req, err := http.NewRequest(method, g.base+path, strings.NewReader(body))
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Authorization", "Bearer test-token")
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	res, err := g.client.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	res.Body.Close()
+	return res.StatusCode, nil
+}
+
+// waitDelivered waits until rx got a call for each of the entry ids.
+func (rx *receiver) waitDelivered(t *testing.T, ids []string) []call {
+	t.Helper()
+	return rx.waitFor(t, 60*time.Second, fmt.Sprintf("a call for each of the %d writes that succeeded", len(ids)), func(calls []call) bool {
+		seen := make(map[string]bool, len(calls))
+		for _, c := range calls {
+			seen[c.Header.Get("X-Contentful-CRN")] = true
+		}
+		for _, id := range ids {
+			if !seen["crn:contentful:::content:spaces/sp1/environments/master/entries/"+id] {
+				return false
+			}
+		}
+		return true
+	})
+}

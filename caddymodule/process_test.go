@@ -200,66 +200,14 @@ func TestKillUnderLoad(t *testing.T) {
 	caddyfile, base := childConfig(t, rx, t.TempDir(), "")
 	g := &gateway{t: t, base: base, client: &http.Client{Timeout: 10 * time.Second}}
 
-	var (
-		mu        sync.Mutex
-		succeeded []string
-	)
+	var succeeded []string
 	for round := range 3 {
 		c := startChild(t, caddyfile, base+"/")
-		stop := make(chan struct{})
-		var writers sync.WaitGroup
-		for w := range 8 {
-			writers.Add(1)
-			go func() {
-				defer writers.Done()
-				for i := 0; ; i++ {
-					select {
-					case <-stop:
-						return
-					default:
-					}
-					id := fmt.Sprintf("r%d-w%d-%d", round, w, i)
-					status, _ := g.try("PUT", "/spaces/sp1/environments/master/entries/"+id, map[string]string{"X-Contentful-Content-Type": "post"}, `{"fields":{}}`)
-					if status == http.StatusCreated {
-						mu.Lock()
-						succeeded = append(succeeded, id)
-						mu.Unlock()
-					}
-				}
-			}()
-		}
-		target := (round + 1) * 200
-		deadline := time.Now().Add(30 * time.Second)
-		for {
-			mu.Lock()
-			n := len(succeeded)
-			mu.Unlock()
-			if n >= target {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("round %d: only %d writes succeeded", round, n)
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
-		c.kill() // writers are still sending
-		close(stop)
-		writers.Wait()
+		load := startWriteLoad(g, fmt.Sprintf("r%d", round), 8)
+		load.waitSucceeded(t, 200)
+		c.kill() // the clients are still writing
+		succeeded = append(succeeded, load.stop()...)
 	}
 	startChild(t, caddyfile, base+"/")
-
-	mu.Lock()
-	defer mu.Unlock()
-	rx.waitFor(t, 60*time.Second, fmt.Sprintf("a call for each of the %d writes that succeeded", len(succeeded)), func(calls []call) bool {
-		seen := make(map[string]bool, len(calls))
-		for _, c := range calls {
-			seen[c.Header.Get("X-Contentful-CRN")] = true
-		}
-		for _, id := range succeeded {
-			if !seen["crn:contentful:::content:spaces/sp1/environments/master/entries/"+id] {
-				return false
-			}
-		}
-		return true
-	})
+	rx.waitDelivered(t, succeeded)
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -59,56 +58,13 @@ http://127.0.0.1:%[7]d {
 
 	// The sandbox lives in the config, so a reload empties it; every write
 	// is a create of a fresh id, which the new sandbox accepts too.
-	var (
-		mu      sync.Mutex
-		ok      = map[string]bool{}
-		stop    = make(chan struct{})
-		writers sync.WaitGroup
-	)
-	for w := range 4 {
-		writers.Add(1)
-		go func() {
-			defer writers.Done()
-			for i := 0; ; i++ {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				id := fmt.Sprintf("w%d-%d", w, i)
-				res, _ := g.try("PUT", "/spaces/sp1/environments/master/entries/"+id, map[string]string{"X-Contentful-Content-Type": "post"}, `{"fields":{}}`)
-				if res == http.StatusCreated {
-					mu.Lock()
-					ok[id] = true
-					mu.Unlock()
-				}
-			}
-		}()
-	}
+	load := startWriteLoad(g, "w", 4)
 	for round := 1; round <= 4; round++ {
-		rx.waitFor(t, 15*time.Second, "writes between reloads", func(c []call) bool { return len(c) >= round*20 })
+		load.waitSucceeded(t, round*20)
 		tester.InitServer(config(round), "caddyfile")
 	}
-	close(stop)
-	writers.Wait()
-
-	mu.Lock()
-	defer mu.Unlock()
-	if len(ok) < 80 {
-		t.Fatalf("only %d writes succeeded under reloads", len(ok))
-	}
-	calls := rx.waitFor(t, 30*time.Second, fmt.Sprintf("a call for each of the %d writes", len(ok)), func(c []call) bool {
-		seen := map[string]bool{}
-		for _, x := range c {
-			seen[x.Header.Get("X-Contentful-CRN")] = true
-		}
-		for id := range ok {
-			if !seen["crn:contentful:::content:spaces/sp1/environments/master/entries/"+id] {
-				return false
-			}
-		}
-		return true
-	})
+	succeeded := load.stop()
+	calls := rx.waitDelivered(t, succeeded)
 	perKey := map[string]int{}
 	for _, c := range calls {
 		perKey[c.Header.Get("X-Contentful-Idempotency-Key")]++
@@ -125,20 +81,3 @@ http://127.0.0.1:%[7]d {
 	}
 }
 
-// try sends a write and returns its status, or 0 when the request failed.
-func (g *gateway) try(method, path string, header map[string]string, body string) (int, error) {
-	req, err := http.NewRequest(method, g.base+path, strings.NewReader(body))
-	if err != nil {
-		return 0, err
-	}
-	req.Header.Set("Authorization", "Bearer test-token")
-	for k, v := range header {
-		req.Header.Set(k, v)
-	}
-	res, err := g.client.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	res.Body.Close()
-	return res.StatusCode, nil
-}

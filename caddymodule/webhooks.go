@@ -23,10 +23,7 @@ func newEndpoint(wh *events.Webhook, secret string) *delivery.Endpoint {
 		MaxDelay: wh.MaxDelay(),
 		Timeout:  wh.Timeout(),
 		Secret:   secret,
-		Render: func(ev *events.Event) (delivery.Rendered, error) {
-			r, err := wh.Render(ev)
-			return delivery.Rendered(r), err
-		},
+		Render:   wh.Render,
 	}
 }
 

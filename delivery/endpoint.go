@@ -2,7 +2,6 @@ package delivery
 
 import (
 	"fmt"
-	"net/http"
 	"sync/atomic"
 	"time"
 
@@ -60,29 +59,13 @@ type Endpoint struct {
 	Paused bool
 }
 
-// Rendered is the request for one delivery, as the webhook's renderer made it.
-type Rendered struct {
-	// Method is the HTTP method; empty means POST. GET, HEAD and DELETE are
-	// sent without a body and without Content-Type.
-	Method string
-	// URL is the absolute http or https URL to call.
-	URL string
-	// ContentType is sent as Content-Type with the body.
-	ContentType string
-	// Header holds the custom headers. X-Contentful-* headers set by the
-	// dispatcher take precedence over custom headers of the same name.
-	Header http.Header
-	// SecretHeaders names the custom headers whose values are secret; they
-	// are redacted in Result.
-	SecretHeaders []string
-	// Body is the request body.
-	Body []byte
-	// ContentLength asks for a Content-Length header. Calls always carry one
-	// (the body is fully known, and net/http sends its length), which is
-	// also what Contentful was observed to send; the field is kept for
-	// parity with webhook definitions.
-	ContentLength bool
-}
+// Rendered is the request for one delivery, as the webhook's renderer made
+// it. The dispatcher sends an empty Method as POST; GET, HEAD and DELETE go
+// without a body and without Content-Type; X-Contentful-* headers it sets
+// take precedence over custom headers of the same name. Calls always carry
+// a Content-Length (the body is fully known, and Contentful was observed to
+// send one), whatever ContentLength says.
+type Rendered = events.Rendered
 
 // endpoint is an Endpoint with defaults applied and a pause switch that can
 // change while the dispatcher runs.

@@ -1,0 +1,121 @@
+package main
+
+import (
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+)
+
+// hookSetup is the webhook of the PLUGIN side.
+type hookSetup struct {
+	url     string
+	retry   string // `retry` arguments
+	timeout string
+}
+
+// caddyRun is a running caddy.
+type caddyRun struct {
+	p   *proc
+	cfg caddyConfig
+	dir string
+}
+
+// base is the site's URL.
+func (c *caddyRun) base() string { return fmt.Sprintf("http://127.0.0.1:%d", c.cfg.Port) }
+
+// admin is the admin endpoint's URL.
+func (c *caddyRun) admin() string { return fmt.Sprintf("http://localhost:%d", c.cfg.Admin) }
+
+// configName names the Caddyfile of a row's side in the results: PLAIN is
+// the same for every row.
+func configName(key string, s side) string {
+	if s == plain {
+		return "PLAIN"
+	}
+	return key + " PLUGIN"
+}
+
+// startCaddy writes the Caddyfile of side s of the row key and runs caddy
+// with it in a fresh directory.
+func (b *bench) startCaddy(key string, s side, hook hookSetup) (*caddyRun, error) {
+	dir, err := b.newDir("caddy-" + s.String())
+	if err != nil {
+		return nil, err
+	}
+	admin, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	cfg := caddyConfig{
+		Side: s, Admin: admin, Port: port, Upstream: b.upstream.addr,
+		Storage: filepath.Join(dir, "queue"), Workers: b.workers,
+		Hook: hook.url, Retry: hook.retry, Timeout: hook.timeout, Secret: benchSecret,
+	}
+	b.caddyfiles[configName(key, s)] = cfg.shown()
+	path := filepath.Join(dir, "Caddyfile")
+	if err := os.WriteFile(path, cfg.render(), 0o600); err != nil {
+		return nil, err
+	}
+	env := []string{"XDG_DATA_HOME=" + filepath.Join(dir, "data"), "XDG_CONFIG_HOME=" + filepath.Join(dir, "config")}
+	p, err := startProc(dir, "caddy", b.caddyBin, env, "run", "--config", path, "--adapter", "caddyfile")
+	if err != nil {
+		return nil, err
+	}
+	c := &caddyRun{p: p, cfg: cfg, dir: dir}
+	if err := waitHTTP(p, c.base()+"/"); err != nil {
+		p.stop()
+		return nil, err
+	}
+	return c, nil
+}
+
+// stop stops caddy and removes its queue; its log stays.
+func (c *caddyRun) stop() {
+	c.p.stop()
+	if err := os.RemoveAll(c.cfg.Storage); err != nil {
+		fmt.Fprintf(os.Stderr, "bench: cannot remove %s: %v\n", c.cfg.Storage, err)
+	}
+}
+
+// pauseWebhook pauses the bench webhook through the admin API when the
+// running plugin has one; it reports whether it did.
+func (c *caddyRun) pauseWebhook() (bool, error) {
+	resp, err := ctl.Get(c.admin() + "/cms_events/queue")
+	if err != nil {
+		return false, err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return false, nil
+	}
+	resp, err = ctl.Post(c.admin()+"/cms_events/webhooks/bench/pause", "", nil)
+	if err != nil {
+		return false, err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return false, fmt.Errorf("pausing the webhook through the admin API answered %s", resp.Status)
+	}
+	return true, nil
+}
+
+// resumeWebhook resumes the bench webhook through the admin API.
+func (c *caddyRun) resumeWebhook() error {
+	resp, err := ctl.Post(c.admin()+"/cms_events/webhooks/bench/resume", "", nil)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("resuming the webhook through the admin API answered %s", resp.Status)
+	}
+	return nil
+}
+
+// memory reads caddy's resident memory.
+func (c *caddyRun) memory() (memory, error) { return readMemory(c.p.cmd.Process.Pid) }

@@ -1,0 +1,198 @@
+package main
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/cmsevents/caddy-cms-events/bench/internal/load"
+)
+
+// throughputRow is a closed-loop load measured on both sides.
+type throughputRow struct {
+	key    string // short name, for ids and config names
+	title  string
+	setup  sideSetup
+	rounds int
+	// args returns the load flags against c for one run.
+	args func(c *caddyRun, idPrefix string) []string
+	// rpsTarget and p99Target, when set, are the targets of the ratios.
+	rpsTarget, p99Target *target
+	// after, when set, adds figures of the PLUGIN side after its load.
+	after func(r *row, res load.Result, rcv *receiver) error
+}
+
+// measure runs the row's rounds and, with -pprof, one profiled PLUGIN run.
+func (b *bench) measure(t throughputRow) (*row, error) {
+	r := &row{title: t.title}
+	rps := r.add("throughput", "req/s", true)
+	p50 := r.add("latency p50", "ms", true)
+	p99 := r.add("latency p99", "ms", true)
+	rps.target, p99.target = t.rpsTarget, t.p99Target
+	for round := range t.rounds {
+		for _, s := range order(round) {
+			err := b.withSide(t.key, s, t.setup, func(c *caddyRun, rcv *receiver) error {
+				res, cmd, err := b.runLoad(t.args(c, b.idPrefix(t.key, round, s))...)
+				if err != nil {
+					return err
+				}
+				r.noteCommand(round, s, cmd)
+				rps.record(s, res.PerSecond)
+				p50.record(s, ms(res.Latency.P50))
+				p99.record(s, ms(res.Latency.P99))
+				if s == plugin && t.after != nil {
+					return t.after(r, res, rcv)
+				}
+				return nil
+			})
+			if err != nil {
+				return nil, fmt.Errorf("%s, round %d, %s: %w", t.title, round+1, s, err)
+			}
+		}
+	}
+	r.configs = []string{configName(t.key, plain), configName(t.key, plugin)}
+	if b.pprof {
+		err := b.withSide(t.key, plugin, t.setup, func(c *caddyRun, _ *receiver) error {
+			err := b.cpuProfileDuring(t.title, c, b.warmup+b.d, func() error {
+				_, _, err := b.runLoad(t.args(c, b.idPrefix(t.key+"-pprof", 0, plugin))...)
+				return err
+			})
+			if err != nil {
+				return err
+			}
+			return b.heapProfile(t.title, c)
+		})
+		if err != nil {
+			return nil, fmt.Errorf("%s, profiled run: %w", t.title, err)
+		}
+	}
+	return r, nil
+}
+
+// timed are the load flags of a timed run at the given connections.
+func (b *bench) timed(conns int) []string {
+	return []string{"-c", strconv.Itoa(conns), "-d", b.d.String(), "-warmup", b.warmup.String()}
+}
+
+// ms converts a duration to milliseconds.
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// writesHeld measures writes at 64 connections while deliveries stay queued,
+// held by pausing the webhook (as the admin API offers) or by a receiver
+// that holds the calls (pure enqueue).
+func (b *bench) writesHeld() ([]*row, error) {
+	paused, err := b.measure(throughputRow{
+		key:       "writes-paused",
+		title:     "Writes (PUT, unique ids, 1 KB), 64 connections, webhook paused (enqueue only)",
+		setup:     sideSetup{hold: holdByPause},
+		rounds:    b.rounds,
+		args:      b.writes(64),
+		rpsTarget: ratioAtLeast(0.85),
+		p99Target: ratioAtMost(1.3),
+	})
+	if err != nil {
+		return nil, err
+	}
+	paused.notes = append(paused.notes, "How deliveries are held: "+b.pauseHow+".")
+	held, err := b.measure(throughputRow{
+		key:       "writes-held",
+		title:     "Writes (PUT, unique ids, 1 KB), 64 connections, receiver holding the calls (enqueue only, no claims)",
+		setup:     sideSetup{hold: holdByReceiver},
+		rounds:    b.rounds,
+		args:      b.writes(64),
+		rpsTarget: ratioAtLeast(0.85),
+		p99Target: ratioAtMost(1.3),
+	})
+	if err != nil {
+		return nil, err
+	}
+	held.notes = append(held.notes, "How deliveries are held: "+heldByReceiverNote+".")
+	return []*row{paused, held}, nil
+}
+
+// writes returns the load flags of timed writes at conns connections.
+func (b *bench) writes(conns int) func(c *caddyRun, idPrefix string) []string {
+	return func(c *caddyRun, id string) []string {
+		return writeArgs(c, append(b.timed(conns), "-id-prefix", id)...)
+	}
+}
+
+// writesDelivering measures writes at 64 connections while the workers
+// deliver to a receiver that answers 200.
+func (b *bench) writesDelivering() (*row, error) {
+	var calls *metric
+	return b.measure(throughputRow{
+		key:    "writes-delivering",
+		title:  "Writes (PUT, unique ids, 1 KB), 64 connections, delivery running",
+		setup:  sideSetup{},
+		rounds: b.rounds,
+		args:   b.writes(64),
+		after: func(r *row, res load.Result, rcv *receiver) error {
+			st, err := rcv.stats()
+			if err != nil {
+				return err
+			}
+			if calls == nil {
+				calls = r.add("webhook calls received by the end of the load, % of writes sent", "%", false)
+			}
+			calls.record(plugin, 100*float64(st.Count)/float64(res.Sent))
+			return nil
+		},
+	})
+}
+
+// writesOneConnection measures writes one at a time, which the synced
+// commit bounds, beside the disk's fsync latency: once with deliveries held
+// (one commit per write) and once with delivery running (the claim and the
+// outcome of each delivery are commits too).
+func (b *bench) writesOneConnection() ([]*row, error) {
+	dir, err := b.newDir("fsync")
+	if err != nil {
+		return nil, err
+	}
+	fsync, cmd, err := b.measureFsync(dir)
+	if err != nil {
+		return nil, err
+	}
+	held, err := b.measure(throughputRow{
+		key:    "writes-1conn-held",
+		title:  "Writes (PUT, unique ids, 1 KB), 1 connection, receiver holding the calls (enqueue only, no claims)",
+		setup:  sideSetup{hold: holdByReceiver},
+		rounds: b.rounds,
+		args:   b.writes(1),
+	})
+	if err != nil {
+		return nil, err
+	}
+	held.notes = append(held.notes, fmt.Sprintf("fsync latency of this disk (1 KB append + fsync in a loop for 2 s, in the work directory next to the databases): p50 %.3f ms, p99 %.3f ms, mean %.3f ms over %d syncs (`%s`).",
+		ms(fsync.P50), ms(fsync.P99), ms(fsync.Mean), fsync.N, cmd), "How deliveries are held: "+heldByReceiverNote+".")
+	running, err := b.measure(throughputRow{
+		key:    "writes-1conn-delivering",
+		title:  "Writes (PUT, unique ids, 1 KB), 1 connection, delivery running",
+		setup:  sideSetup{},
+		rounds: b.rounds,
+		args:   b.writes(1),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return []*row{held, running}, nil
+}
+
+// gets measures reads, which the plugin passes through untouched.
+func (b *bench) gets() (*row, error) {
+	return b.measure(throughputRow{
+		key:    "gets",
+		title:  "Reads (GET), 64 connections",
+		setup:  sideSetup{},
+		rounds: b.getRounds,
+		args: func(c *caddyRun, id string) []string {
+			return append([]string{
+				"-url", c.base() + "/spaces/bench/environments/master/entries/{id}",
+				"-H", "Authorization: Bearer bench",
+				"-id-prefix", id,
+			}, b.timed(64)...)
+		},
+		rpsTarget: ratioAtLeast(0.98),
+	})
+}

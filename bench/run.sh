@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Measures the gateway side by side with a plain reverse_proxy and writes
+# bench/RESULTS.md. Needs only Go: it builds caddy from this checkout and the
+# bench tools, then runs bench/cmd/bench, passing it any flags:
+#
+#   bench/run.sh              # the default run, about 4 minutes
+#   bench/run.sh -rss-1m      # also 1,000,000 queued deliveries (several minutes more)
+#   bench/run.sh -pprof       # also profile caddy in one extra PLUGIN run per row
+#
+# Databases and logs go to a temporary directory ($TMPDIR), which is where
+# the fsync latency is measured too.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+build=$(mktemp -d "${TMPDIR:-/tmp}/cms-events-bench-build-XXXXXX")
+trap 'rm -rf "$build"' EXIT
+
+go build -o "$build/caddy" ./cmd/caddy
+for tool in upstream receiver load fsync bench; do
+	go build -o "$build/$tool" "./bench/cmd/$tool"
+done
+
+# What the results were measured on: the commit, and whether the tree
+# differs from it (the results file itself aside).
+revision=$(git rev-parse --short HEAD 2>/dev/null || echo "not a git checkout")
+if [ -n "$(GIT_OPTIONAL_LOCKS=0 git status --porcelain -- . ':!bench/RESULTS.md' 2>/dev/null)" ]; then
+	revision="$revision with uncommitted changes"
+fi
+
+BENCH_INVOCATION="bench/run.sh${*:+ $*}" BENCH_SOURCE="$revision" "$build/bench" \
+	-caddy "$build/caddy" -tools "$build" -out bench/RESULTS.md "$@"

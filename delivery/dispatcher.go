@@ -196,43 +196,62 @@ func (d *Dispatcher) Paused(id string) bool {
 
 // loop claims due deliveries while workers are free and otherwise sleeps
 // until a commit adds work, a worker frees up, the earliest delivery comes
-// due or the periodic rescan.
+// due or the periodic rescan. While every webhook of the dispatcher is
+// paused, commits do not start a scan (it would walk the paused backlog on
+// every write); the periodic rescan still ends deliveries of removed
+// webhooks.
 func (d *Dispatcher) loop() {
 	defer close(d.loopDone)
 	timer := time.NewTimer(rescanInterval)
 	defer timer.Stop()
+	scan := true
 	for {
-		wait := rescanInterval
-		if free := d.workers - int(d.busy.Load()); free > 0 {
-			now := d.now()
-			res, err := d.store.claim(claimRequest{now: now, max: free, lease: d.leaseFor, sub: d.sub})
-			if err != nil {
-				d.log.Error("claiming due deliveries failed; retrying at the next rescan", zap.Error(err))
+		if scan {
+			wait := rescanInterval
+			if free := d.workers - int(d.busy.Load()); free > 0 {
+				now := d.now()
+				res, err := d.store.claim(claimRequest{now: now, max: free, lease: d.leaseFor, sub: d.sub})
+				if err != nil {
+					d.log.Error("claiming due deliveries failed; retrying at the next rescan", zap.Error(err))
+				}
+				for _, c := range res.claimed {
+					d.busy.Add(1)
+					d.sends.Add(1)
+					go d.deliver(c)
+				}
+				if res.removed > 0 {
+					d.log.Warn("deliveries of webhooks removed from the configuration kept as failed", zap.Int("count", res.removed))
+				}
+				if res.more && int(d.busy.Load()) < d.workers {
+					continue
+				}
+				if !res.next.IsZero() {
+					wait = min(wait, max(res.next.Sub(now), 0))
+				}
 			}
-			for _, c := range res.claimed {
-				d.busy.Add(1)
-				d.sends.Add(1)
-				go d.deliver(c)
-			}
-			if res.removed > 0 {
-				d.log.Warn("deliveries of webhooks removed from the configuration kept as failed", zap.Int("count", res.removed))
-			}
-			if res.more && int(d.busy.Load()) < d.workers {
-				continue
-			}
-			if !res.next.IsZero() {
-				wait = min(wait, max(res.next.Sub(now), 0))
-			}
+			timer.Reset(wait)
 		}
-		timer.Reset(wait)
 		select {
 		case <-d.quit:
 			return
 		case <-d.sub.wake:
+			scan = d.anyClaimable()
 		case <-d.rescan:
+			scan = true
 		case <-timer.C:
+			scan = true
 		}
 	}
+}
+
+// anyClaimable reports whether some webhook of the dispatcher is not paused.
+func (d *Dispatcher) anyClaimable() bool {
+	for _, ep := range d.endpoints {
+		if !ep.paused.Load() {
+			return true
+		}
+	}
+	return false
 }
 
 // leaseFor tells the store how to claim deliveries of webhookID.

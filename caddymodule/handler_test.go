@@ -72,3 +72,18 @@ func TestEnqueueFailureStillAnswers(t *testing.T) {
 		t.Errorf("enqueue errors counted %v, want 1", got)
 	}
 }
+
+// TestDuplicateWebhookIDs checks that two webhooks with one id in one
+// config are refused with a hint.
+func TestDuplicateWebhookIDs(t *testing.T) {
+	app := &App{endpoints: &endpointSet{ids: map[string]*delivery.Endpoint{}}}
+	first, _ := events.Compile(events.Definition{Name: "Rebuild site", URL: "https://a.example/", Topics: []string{"*.*"}})
+	second, _ := events.Compile(events.Definition{Name: "rebuild  SITE!", URL: "https://b.example/", Topics: []string{"*.*"}})
+	if err := app.register([]*events.Webhook{first}, []*delivery.Endpoint{newEndpoint(first, "")}); err != nil {
+		t.Fatal(err)
+	}
+	err := app.register([]*events.Webhook{second}, []*delivery.Endpoint{newEndpoint(second, "")})
+	if err == nil || !strings.Contains(err.Error(), `webhook id "rebuild-site" is used twice`) || !strings.Contains(err.Error(), "id <id>") {
+		t.Fatalf("duplicate ids: %v", err)
+	}
+}

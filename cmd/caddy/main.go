@@ -8,7 +8,7 @@ import (
 
 	_ "github.com/caddyserver/caddy/v2/modules/standard"
 
-	_ "github.com/cmsevents/caddy-cms-events/caddymodule"
+	_ "github.com/cmsevents/caddy-cms-events"
 )
 
 func main() {

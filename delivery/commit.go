@@ -49,8 +49,12 @@ type op struct {
 	applied func()
 	// async: nobody waits for the result; a failure is logged.
 	async bool
-	err   error
-	done  chan error
+	// lazy: the writes need not reach the disk before the op reports
+	// success. Losing them in a crash only makes a delivery due again, so
+	// a receiver may get a call twice (it has the idempotency key).
+	lazy bool
+	err  error
+	done chan error
 }
 
 // newOp returns an op for run.
@@ -120,8 +124,9 @@ func (s *Store) gather(group []*op) []*op {
 }
 
 // commitGroup applies every op of group in order and commits their writes
-// in as few synced transactions as fit: a new transaction starts whenever the
-// next write would exceed Badger's limits. Then it reports each op's result
+// in as few transactions as fit: a new transaction starts whenever the next
+// write would exceed Badger's limits. When the group holds an op that is not
+// lazy (an enqueue), one sync of the logs follows before anyone is told. Then it reports each op's result
 // and wakes the dispatchers if deliveries became due. After a failure the
 // in-memory state is reloaded from the database.
 //
@@ -176,6 +181,7 @@ func (s *Store) commitGroup(group []*op) {
 		commit()
 	}
 	txn.Discard()
+	s.syncGroup(group)
 	if failed {
 		s.reload()
 	}
@@ -193,6 +199,24 @@ func (s *Store) commitGroup(group []*op) {
 	}
 	if wake {
 		s.subs.signal()
+	}
+}
+
+// syncGroup syncs Badger's logs once if an op of group that succeeded must
+// be on disk before it reports; a failed sync fails those ops.
+func (s *Store) syncGroup(group []*op) {
+	for _, o := range group {
+		if o.err != nil || o.lazy {
+			continue
+		}
+		if err := s.db.Sync(); err != nil {
+			for _, o := range group {
+				if o.err == nil && !o.lazy {
+					o.err = fmt.Errorf("sync the delivery store: %w", err)
+				}
+			}
+		}
+		return
 	}
 }
 

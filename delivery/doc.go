@@ -7,6 +7,10 @@
 // backoff, Retry-After honoured) or keeps failed ones, which
 // [Store.Redeliver] and [Store.RedeliverFailed] queue again. Claims last no
 // longer than the process: opening a store makes every claim left in it due.
+// Only enqueues (and admin changes) wait for a sync of Badger's logs; claims
+// and outcomes are committed without one, since losing them in a crash only
+// makes a delivery due again: delivery is at least once, and receivers drop
+// repeats by their idempotency key.
 // Every attempt is kept in a call log in Contentful's shapes ([Store.Calls],
 // [Store.Call], [Store.Health]); pauses are kept in the store
 // ([Store.SetPaused]). The package does not import Caddy.

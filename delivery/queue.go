@@ -59,6 +59,7 @@ func (s *Store) claim(req claimRequest) (claimResult, error) {
 	o := newOp(func(txn *badger.Txn) ([]write, error) {
 		return s.scanDue(txn, req, &res)
 	})
+	o.lazy = true // a lost claim leaves the delivery due
 	// Background context: a claim that is committed must be reported back,
 	// or its deliveries would wait until the store is opened again.
 	if err := s.submit(context.Background(), o); err != nil {
@@ -288,6 +289,7 @@ func (s *Store) settle(c claimed, st settlement) (lost bool, err error) {
 		return writes, nil
 	})
 	o.wake = st.kind == settleRetry || st.kind == settleRelease
+	o.lazy = true // a lost outcome makes the delivery due again
 	if err := s.submit(context.Background(), o); err != nil {
 		return false, err
 	}

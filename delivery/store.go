@@ -118,7 +118,7 @@ func OpenStore(opts StoreOptions) (*Store, error) {
 	}
 	bopts := badger.DefaultOptions(dir).
 		WithLogger(badgerLogger{logger.Named("badger").Sugar()}).
-		WithSyncWrites(true).
+		WithSyncWrites(false). // the committer syncs the groups that need it
 		WithMemTableSize(memTableSize).
 		WithNumMemtables(numMemtables).
 		WithBlockCacheSize(blockCacheSize).

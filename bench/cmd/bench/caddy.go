@@ -12,6 +12,7 @@ type hookSetup struct {
 	url     string
 	retry   string // `retry` arguments
 	timeout string
+	async   bool // `durability async`
 }
 
 // caddyRun is a running caddy.
@@ -55,6 +56,7 @@ func (b *bench) startCaddy(key string, s side, hook hookSetup) (*caddyRun, error
 		Side: s, Admin: admin, Port: port, Upstream: b.upstream.addr,
 		Storage: filepath.Join(dir, "queue"), Workers: b.workers,
 		Hook: hook.url, Retry: hook.retry, Timeout: hook.timeout, Secret: benchSecret,
+		Async: hook.async,
 	}
 	b.caddyfiles[configName(key, s)] = cfg.shown()
 	path := filepath.Join(dir, "Caddyfile")

@@ -37,6 +37,7 @@ type caddyConfig struct {
 	Retry    string // `retry` arguments
 	Timeout  string // `timeout` argument
 	Secret   string
+	Async    bool // durability async
 }
 
 // IsPlugin tells the template which side it renders.
@@ -51,6 +52,9 @@ var caddyfileTemplate = template.Must(template.New("Caddyfile").Parse(`{
 	cms_events {
 		storage_dir {{.Storage}}
 		workers {{.Workers}}
+{{- if .Async}}
+		durability async
+{{- end}}
 	}
 {{- end}}
 }

@@ -107,7 +107,18 @@ func (b *bench) writesHeld() ([]*row, error) {
 		return nil, err
 	}
 	held.notes = append(held.notes, "How deliveries are held: "+heldByReceiverNote+".")
-	return []*row{paused, held}, nil
+	async, err := b.measure(throughputRow{
+		key:    "writes-held-async",
+		title:  "Writes (PUT, unique ids, 1 KB), 64 connections, receiver holding the calls, `durability async`",
+		setup:  sideSetup{hold: holdByReceiver, async: true},
+		rounds: b.rounds,
+		args:   b.writes(64),
+	})
+	if err != nil {
+		return nil, err
+	}
+	async.notes = append(async.notes, "The answer does not wait for the disk sync; a crash may lose the last few milliseconds of events. How deliveries are held: "+heldByReceiverNote+".")
+	return []*row{paused, held, async}, nil
 }
 
 // writes returns the load flags of timed writes at conns connections.
@@ -166,6 +177,17 @@ func (b *bench) writesOneConnection() ([]*row, error) {
 	}
 	held.notes = append(held.notes, fmt.Sprintf("fsync latency of this disk (1 KB append + fsync in a loop for 2 s, in the work directory next to the databases): p50 %.3f ms, p99 %.3f ms, mean %.3f ms over %d syncs (`%s`).",
 		ms(fsync.P50), ms(fsync.P99), ms(fsync.Mean), fsync.N, cmd), "How deliveries are held: "+heldByReceiverNote+".")
+	async, err := b.measure(throughputRow{
+		key:    "writes-1conn-held-async",
+		title:  "Writes (PUT, unique ids, 1 KB), 1 connection, receiver holding the calls, `durability async`",
+		setup:  sideSetup{hold: holdByReceiver, async: true},
+		rounds: b.rounds,
+		args:   b.writes(1),
+	})
+	if err != nil {
+		return nil, err
+	}
+	async.notes = append(async.notes, "The answer does not wait for the disk sync. How deliveries are held: "+heldByReceiverNote+".")
 	running, err := b.measure(throughputRow{
 		key:    "writes-1conn-delivering",
 		title:  "Writes (PUT, unique ids, 1 KB), 1 connection, delivery running",
@@ -176,7 +198,7 @@ func (b *bench) writesOneConnection() ([]*row, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []*row{held, running}, nil
+	return []*row{held, async, running}, nil
 }
 
 // gets measures reads, which the plugin passes through untouched.

@@ -25,6 +25,8 @@ type sideSetup struct {
 	hold holdMode
 	// record makes the receiver keep every call's arrival time.
 	record bool
+	// async runs the plugin with `durability async`.
+	async bool
 }
 
 // Descriptions of how deliveries were held, for the results.
@@ -49,7 +51,7 @@ func (b *bench) withSide(key string, s side, st sideSetup, fn func(c *caddyRun, 
 		return err
 	}
 	defer rcv.stop()
-	hook := hookSetup{url: rcv.url(), retry: "3 1s", timeout: "10s"}
+	hook := hookSetup{url: rcv.url(), retry: "3 1s", timeout: "10s", async: st.async}
 	if st.hold != deliver {
 		hook.timeout = "1h"
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -76,16 +77,18 @@ func TestCaddyfile(t *testing.T) {
 		Hook: "http://127.0.0.1:9001/hook", Retry: "3 1s", Timeout: "1h", Secret: benchSecret}
 	tests := []struct {
 		side    side
+		async   bool
 		want    []string
 		notWant []string
 	}{
-		{plain, []string{"admin localhost:2999", "http://:8080 {", "reverse_proxy 127.0.0.1:9000", "default_bind 127.0.0.1"}, []string{"cms_events", benchSecret}},
-		{plugin, []string{"storage_dir /tmp/q", "workers 16", "signing_secret " + benchSecret, "webhook bench http://127.0.0.1:9001/hook {", "retry 3 1s", "timeout 1h", "reverse_proxy 127.0.0.1:9000"}, nil},
+		{plain, false, []string{"admin localhost:2999", "http://:8080 {", "reverse_proxy 127.0.0.1:9000", "default_bind 127.0.0.1"}, []string{"cms_events", benchSecret}},
+		{plugin, false, []string{"storage_dir /tmp/q", "workers 16", "signing_secret " + benchSecret, "webhook bench http://127.0.0.1:9001/hook {", "retry 3 1s", "timeout 1h", "reverse_proxy 127.0.0.1:9000"}, []string{"durability"}},
+		{plugin, true, []string{"durability async", "storage_dir /tmp/q"}, nil},
 	}
 	for _, tt := range tests {
-		t.Run(tt.side.String(), func(t *testing.T) {
+		t.Run(fmt.Sprintf("%s async=%v", tt.side, tt.async), func(t *testing.T) {
 			c := base
-			c.Side = tt.side
+			c.Side, c.Async = tt.side, tt.async
 			got := string(c.render())
 			for _, w := range tt.want {
 				if !strings.Contains(got, w) {

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Runs the whole test suite: vet, the Go tests with the race detector, a short
-# fuzzing pass, each benchmark once (to keep it compiling) and the end-to-end
-# suite with the real Contentful npm packages, which it installs itself.
+# Runs the whole test suite: vet and staticcheck, the Go tests with the race
+# detector, a short fuzzing pass, each benchmark once (to keep it compiling)
+# and the end-to-end suite with the real Contentful npm packages, which it
+# installs itself.
 set -euo pipefail
 cd "$(dirname "$0")"
 
 go vet ./...
+go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 go test -race -count=1 ./...
 
 # A short fuzzing pass over the parsers that see untrusted input.

@@ -24,7 +24,7 @@ func TestAutoSaveThroughCaddy(t *testing.T) {
 			fmt.Sprintf(`{"fields":{"n":{"en-US":%d}}}`, i))
 	}
 	// The default header is not an editor save once a matcher is configured.
-	e = g.write(200, "PUT", path, map[string]string{"X-Contentful-Version": version(t, e), "X-Contentful-UI-Content-Auto-Save": "true"},
+	g.write(200, "PUT", path, map[string]string{"X-Contentful-Version": version(t, e), "X-Contentful-UI-Content-Auto-Save": "true"},
 		`{"fields":{"n":{"en-US":"api"}}}`)
 
 	calls := rx.waitFor(t, 15*time.Second, "the auto_save", func(c []call) bool {

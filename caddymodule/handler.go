@@ -117,7 +117,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	h.static = events.NewAliasTable()
 	for alias, env := range h.Aliases {
 		if !events.ValidID(alias) || !events.ValidID(env) {
-			return fmt.Errorf("alias %s %s: alias and environment ids are 1–64 characters of a-z, A-Z, 0-9, -, _ and .", alias, env)
+			return fmt.Errorf("alias %s %s: alias and environment ids are 1–64 characters of a-z, A-Z, 0-9, -, _ and dot", alias, env)
 		}
 		h.static.SetStatic("", alias, env)
 	}

@@ -155,7 +155,7 @@ func TestAssetLifecycle(t *testing.T) {
 		`{"fields":{"title":{"en-US":"Logo"},"file":{"en-US":{"contentType":"image/png","fileName":"logo.png","upload":"https://example.com/logo.png"}}}}`)
 	g.write(204, "PUT", env+"/assets/img-1/files/en-US/process", map[string]string{"X-Contentful-Version": version(t, a)}, "")
 	a = g.direct(200, "GET", env+"/assets/img-1", nil, "")
-	a = g.write(200, "PUT", env+"/assets/img-1/published", map[string]string{"X-Contentful-Version": version(t, a)}, "")
+	g.write(200, "PUT", env+"/assets/img-1/published", map[string]string{"X-Contentful-Version": version(t, a)}, "")
 	g.write(200, "DELETE", env+"/assets/img-1/published", nil, "")
 	g.write(200, "PUT", env+"/assets/img-1/archived", nil, "")
 	g.write(200, "DELETE", env+"/assets/img-1/archived", nil, "")

@@ -290,7 +290,7 @@ func textOf(raw []byte) string {
 // compact returns raw without insignificant whitespace (raw itself when it
 // is not valid JSON).
 func compact(raw []byte) []byte {
-	if bytes.IndexAny(raw, " \t\r\n") < 0 {
+	if !bytes.ContainsAny(raw, " \t\r\n") {
 		return raw
 	}
 	var buf bytes.Buffer

@@ -102,7 +102,7 @@ func Compile(def Definition) (*Webhook, error) {
 			return fail("id", fmt.Errorf("cannot derive an id of 1–64 characters from the name %q: set id explicitly", def.Name))
 		}
 	} else if !ValidID(w.id) {
-		return fail("id", fmt.Errorf("%q: use 1–64 characters among a-z, A-Z, 0-9, -, _ and .", w.id))
+		return fail("id", fmt.Errorf("%q: use 1–64 characters among a-z, A-Z, 0-9, -, _ and dot", w.id))
 	}
 
 	if err := w.compileURL(def.URL); err != nil {

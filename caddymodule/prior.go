@@ -75,14 +75,17 @@ type fetchRecorder struct {
 	overflow bool
 }
 
+// Header returns the answer's header map.
 func (f *fetchRecorder) Header() http.Header { return f.header }
 
+// WriteHeader records the final status.
 func (f *fetchRecorder) WriteHeader(status int) {
 	if f.status == 0 && status >= 200 {
 		f.status = status
 	}
 }
 
+// Write keeps the body up to the limit and notes an overflow.
 func (f *fetchRecorder) Write(p []byte) (int, error) {
 	if f.status == 0 {
 		f.status = http.StatusOK

@@ -14,6 +14,7 @@ const (
 	plugin             // cms_events + reverse_proxy
 )
 
+// String names the side as the results do.
 func (s side) String() string {
 	if s == plugin {
 		return "PLUGIN"

@@ -27,8 +27,10 @@ import (
 // headerFlags collects repeated -H "Name: value" flags.
 type headerFlags http.Header
 
+// String implements flag.Value.
 func (h headerFlags) String() string { return "" }
 
+// Set adds one "Name: value" header.
 func (h headerFlags) Set(v string) error {
 	name, value, ok := strings.Cut(v, ":")
 	if !ok || strings.TrimSpace(name) == "" {

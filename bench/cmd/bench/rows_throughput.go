@@ -20,6 +20,21 @@ type throughputRow struct {
 	rpsTarget, p99Target *target
 	// after, when set, adds figures of the PLUGIN side after its load.
 	after func(r *row, res load.Result, rcv *receiver) error
+	// note, when set, returns notes for the results, once the row ran.
+	note func() []string
+}
+
+// measureEach measures the rows one after the other.
+func (b *bench) measureEach(ts ...throughputRow) ([]*row, error) {
+	rows := make([]*row, 0, len(ts))
+	for _, t := range ts {
+		r, err := b.measure(t)
+		if err != nil {
+			return nil, err
+		}
+		rows = append(rows, r)
+	}
+	return rows, nil
 }
 
 // measure runs the row's rounds and, with -pprof, one profiled PLUGIN run.
@@ -51,6 +66,9 @@ func (b *bench) measure(t throughputRow) (*row, error) {
 		}
 	}
 	r.configs = []string{configName(t.key, plain), configName(t.key, plugin)}
+	if t.note != nil {
+		r.notes = append(r.notes, t.note()...)
+	}
 	if b.pprof {
 		err := b.withSide(t.key, plugin, t.setup, func(c *caddyRun, _ *receiver) error {
 			err := b.cpuProfileDuring(t.title, c, b.warmup+b.d, func() error {
@@ -81,7 +99,8 @@ func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond)
 // held by pausing the webhook (as the admin API offers) or by a receiver
 // that holds the calls (pure enqueue).
 func (b *bench) writesHeld() ([]*row, error) {
-	paused, err := b.measure(throughputRow{
+	heldNote := func() []string { return []string{"How deliveries are held: " + heldByReceiverNote + "."} }
+	return b.measureEach(throughputRow{
 		key:       "writes-paused",
 		title:     "Writes (PUT, unique ids, 1 KB), 64 connections, webhook paused (enqueue only)",
 		setup:     sideSetup{hold: holdByPause},
@@ -89,12 +108,8 @@ func (b *bench) writesHeld() ([]*row, error) {
 		args:      b.writes(64),
 		rpsTarget: ratioAtLeast(0.85),
 		p99Target: ratioAtMost(1.3),
-	})
-	if err != nil {
-		return nil, err
-	}
-	paused.notes = append(paused.notes, "How deliveries are held: "+b.pauseHow+".")
-	held, err := b.measure(throughputRow{
+		note:      func() []string { return []string{"How deliveries are held: " + b.pauseHow + "."} },
+	}, throughputRow{
 		key:       "writes-held",
 		title:     "Writes (PUT, unique ids, 1 KB), 64 connections, receiver holding the calls (enqueue only, no claims)",
 		setup:     sideSetup{hold: holdByReceiver},
@@ -102,23 +117,17 @@ func (b *bench) writesHeld() ([]*row, error) {
 		args:      b.writes(64),
 		rpsTarget: ratioAtLeast(0.85),
 		p99Target: ratioAtMost(1.3),
-	})
-	if err != nil {
-		return nil, err
-	}
-	held.notes = append(held.notes, "How deliveries are held: "+heldByReceiverNote+".")
-	async, err := b.measure(throughputRow{
+		note:      heldNote,
+	}, throughputRow{
 		key:    "writes-held-async",
 		title:  "Writes (PUT, unique ids, 1 KB), 64 connections, receiver holding the calls, `durability async`",
 		setup:  sideSetup{hold: holdByReceiver, async: true},
 		rounds: b.rounds,
 		args:   b.writes(64),
+		note: func() []string {
+			return append([]string{"The answer does not wait for the disk sync; a crash may lose the last few milliseconds of events."}, heldNote()...)
+		},
 	})
-	if err != nil {
-		return nil, err
-	}
-	async.notes = append(async.notes, "The answer does not wait for the disk sync; a crash may lose the last few milliseconds of events. How deliveries are held: "+heldByReceiverNote+".")
-	return []*row{paused, held, async}, nil
 }
 
 // writes returns the load flags of timed writes at conns connections.
@@ -165,40 +174,31 @@ func (b *bench) writesOneConnection() ([]*row, error) {
 	if err != nil {
 		return nil, err
 	}
-	held, err := b.measure(throughputRow{
+	heldNote := "How deliveries are held: " + heldByReceiverNote + "."
+	return b.measureEach(throughputRow{
 		key:    "writes-1conn-held",
 		title:  "Writes (PUT, unique ids, 1 KB), 1 connection, receiver holding the calls (enqueue only, no claims)",
 		setup:  sideSetup{hold: holdByReceiver},
 		rounds: b.rounds,
 		args:   b.writes(1),
-	})
-	if err != nil {
-		return nil, err
-	}
-	held.notes = append(held.notes, fmt.Sprintf("fsync latency of this disk (1 KB append + fsync in a loop for 2 s, in the work directory next to the databases): p50 %.3f ms, p99 %.3f ms, mean %.3f ms over %d syncs (`%s`).",
-		ms(fsync.P50), ms(fsync.P99), ms(fsync.Mean), fsync.N, cmd), "How deliveries are held: "+heldByReceiverNote+".")
-	async, err := b.measure(throughputRow{
+		note: func() []string {
+			return []string{fmt.Sprintf("fsync latency of this disk (1 KB append + fsync in a loop for 2 s, in the work directory next to the databases): p50 %.3f ms, p99 %.3f ms, mean %.3f ms over %d syncs (`%s`).",
+				ms(fsync.P50), ms(fsync.P99), ms(fsync.Mean), fsync.N, cmd), heldNote}
+		},
+	}, throughputRow{
 		key:    "writes-1conn-held-async",
 		title:  "Writes (PUT, unique ids, 1 KB), 1 connection, receiver holding the calls, `durability async`",
 		setup:  sideSetup{hold: holdByReceiver, async: true},
 		rounds: b.rounds,
 		args:   b.writes(1),
-	})
-	if err != nil {
-		return nil, err
-	}
-	async.notes = append(async.notes, "The answer does not wait for the disk sync. How deliveries are held: "+heldByReceiverNote+".")
-	running, err := b.measure(throughputRow{
+		note:   func() []string { return []string{"The answer does not wait for the disk sync.", heldNote} },
+	}, throughputRow{
 		key:    "writes-1conn-delivering",
 		title:  "Writes (PUT, unique ids, 1 KB), 1 connection, delivery running",
 		setup:  sideSetup{},
 		rounds: b.rounds,
 		args:   b.writes(1),
 	})
-	if err != nil {
-		return nil, err
-	}
-	return []*row{held, async, running}, nil
 }
 
 // gets measures reads, which the plugin passes through untouched.

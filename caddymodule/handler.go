@@ -181,10 +181,10 @@ type write struct {
 	editorSave  bool           // an update made by an editor: auto_save, not save
 }
 
-// editorSave reports whether the request is an editor's update of an entry
-// or asset.
+// editorSave reports whether the request is an editor's update of an entry,
+// asset or release-scoped entry.
 func (h *Handler) editorSave(r *http.Request, route events.Route) bool {
-	if route.Sub != "" || route.EntityID == "" || (route.EntityType != events.TypeEntry && route.EntityType != events.TypeAsset) ||
+	if route.Sub != "" || route.EntityID == "" || !events.AutoSavable(route.EntityType) ||
 		(r.Method != http.MethodPut && r.Method != http.MethodPatch) {
 		return false
 	}

@@ -29,7 +29,7 @@ type Input struct {
 	// Now is when the write succeeded.
 	Now time.Time
 	// AutoSave is true when the caller decided this update is an editor save
-	// (topic auto_save instead of save; entries and assets only).
+	// (topic auto_save instead of save; only where AutoSavable).
 	AutoSave bool
 	// AliasTarget is the environment Route.Environment targets when that
 	// segment is an environment alias (AliasTable.Resolve), else "". It makes
@@ -122,7 +122,11 @@ func Derive(in Input) Derived {
 		if alias {
 			env = in.AliasTarget
 		}
-		d.Key = DocumentKey(r.Space, env, r.EntityType, id)
+		keyID := id
+		if r.EntityType == TypeReleaseEntry {
+			keyID = r.Release + "/" + id // one document per release
+		}
+		d.Key = DocumentKey(r.Space, env, r.EntityType, keyID)
 	}
 
 	s := shaper{route: r, id: id, sys: ans.sys, prior: in.Prior, now: in.Now, alias: alias}
@@ -195,8 +199,14 @@ func actionFor(r Route, status int, autoSave bool) string {
 		return ""
 	}
 	save := "save"
-	if autoSave && (r.EntityType == TypeEntry || r.EntityType == TypeAsset) {
+	if autoSave && AutoSavable(r.EntityType) {
 		save = "auto_save"
+	}
+	switch r.EntityType {
+	case TypeReleaseAction:
+		return "create" // publishing, unpublishing or validating a release starts an action
+	case TypeReleaseEntry:
+		return save // Contentful has no ReleaseEntry.create
 	}
 	switch r.Sub {
 	case SubPublished:
@@ -234,6 +244,12 @@ func actionFor(r Route, status int, autoSave bool) string {
 		}
 	}
 	return ""
+}
+
+// AutoSavable reports whether editor saves of an entity type are auto_save
+// events: entries, assets and release-scoped entries.
+func AutoSavable(typ string) bool {
+	return typ == TypeEntry || typ == TypeAsset || typ == TypeReleaseEntry
 }
 
 // pick returns onPut for PUT and onDelete for DELETE.

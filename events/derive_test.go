@@ -216,6 +216,36 @@ func TestDerive(t *testing.T) {
 			topic: "ContentManagement.BulkAction.create", env: "master", entityID: "ba-1", payload: "=", key: "sp1/master/BulkAction/ba-1",
 		},
 		{
+			name: "release publish starts an action", method: "PUT", path: "/spaces/sp1/environments/master/releases/rel-1/published", status: 200,
+			body:  []byte(`{"sys":{"type":"ReleaseAction","id":"ra-1","status":"inProgress"},"action":"publish"}`),
+			topic: "ContentManagement.ReleaseAction.create", env: "master", entityID: "ra-1", payload: "=", key: "sp1/master/ReleaseAction/ra-1",
+		},
+		{
+			name: "release unpublish starts an action", method: "DELETE", path: "/spaces/sp1/environments/master/releases/rel-1/published", status: 200,
+			body:  []byte(`{"sys":{"type":"ReleaseAction","id":"ra-2","status":"inProgress"},"action":"unpublish"}`),
+			topic: "ContentManagement.ReleaseAction.create", env: "master", entityID: "ra-2", payload: "=", key: "sp1/master/ReleaseAction/ra-2",
+		},
+		{
+			name: "release validate starts an action", method: "POST", path: "/spaces/sp1/releases/rel-1/validate", status: 200,
+			body:  []byte(`{"sys":{"type":"ReleaseAction","id":"ra-3"},"action":"validate"}`),
+			topic: "ContentManagement.ReleaseAction.create", env: "master", entityID: "ra-3", payload: "=", key: "sp1/master/ReleaseAction/ra-3",
+		},
+		{
+			name: "release entry update is a save", method: "PUT", path: "/spaces/sp1/environments/master/releases/rel-1/entries/post-1", status: 200,
+			body:  []byte(`{"sys":{"type":"Entry","id":"post-1","version":3}}`),
+			topic: "ContentManagement.ReleaseEntry.save", env: "master", entityID: "post-1", payload: "=", key: "sp1/master/ReleaseEntry/rel-1/post-1",
+		},
+		{
+			name: "release entry editor save", method: "PATCH", path: "/spaces/sp1/environments/master/releases/rel-1/entries/post-1", status: 200, autoSave: true,
+			body:  []byte(`{"sys":{"type":"Entry","id":"post-1","version":4}}`),
+			topic: "ContentManagement.ReleaseEntry.auto_save", env: "master", entityID: "post-1", payload: "=", key: "sp1/master/ReleaseEntry/rel-1/post-1",
+		},
+		{
+			name: "release entry added is a save", method: "POST", path: "/spaces/sp1/environments/master/releases/rel-1/entries", status: 201,
+			body:  []byte(`{"sys":{"type":"Entry","id":"post-2","version":1}}`),
+			topic: "ContentManagement.ReleaseEntry.save", env: "master", entityID: "post-2", payload: "=", key: "sp1/master/ReleaseEntry/rel-1/post-2",
+		},
+		{
 			name: "scheduled action delete", method: "DELETE", path: "/spaces/sp1/scheduled_actions/sa-1", status: 200, body: []byte(`{"sys":{"type":"ScheduledAction","id":"sa-1","status":"canceled"}}`),
 			topic: "ContentManagement.ScheduledAction.delete", entityID: "sa-1", payload: "=", forget: true, key: "sp1//ScheduledAction/sa-1",
 		},

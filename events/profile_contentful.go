@@ -7,8 +7,8 @@ const contentfulName = "contentful"
 
 // contentful is the route table of the Contentful Content Management API:
 // entries, assets and content types (with their published and archived
-// sub-resources), environment aliases, releases, bulk actions and scheduled
-// actions, under /spaces/{s}/environments/{e} or the legacy /spaces/{s}.
+// sub-resources), environment aliases, releases (with their actions and
+// release-scoped entries), bulk actions and scheduled actions, under /spaces/{s}/environments/{e} or the legacy /spaces/{s}.
 type contentful struct{}
 
 // Name returns "contentful".
@@ -107,26 +107,45 @@ func matchContent(r Route, p *segments, archivable bool) (Route, bool) {
 	return r, true
 }
 
-// matchRelease matches POST releases, PUT/DELETE releases/{id} and
-// PUT/DELETE releases/{id}/archived.
+// matchRelease matches the release routes: POST releases, PUT/DELETE
+// releases/{id} and releases/{id}/archived, the release actions started by
+// PUT/DELETE releases/{id}/published and POST releases/{id}/validate, and the
+// release-scoped entries POST releases/{id}/entries and PUT/PATCH
+// releases/{id}/entries/{entry}.
 func matchRelease(r Route, p *segments) (Route, bool) {
 	id, ok := p.next()
 	if !ok {
 		return only(r, r.Method == "POST")
 	}
-	if !ValidID(id) || (r.Method != "PUT" && r.Method != "DELETE") {
+	if !ValidID(id) {
 		return Route{}, false
 	}
-	r.EntityID = id
+	putOrDelete := r.Method == "PUT" || r.Method == "DELETE"
 	sub, ok := p.next()
 	if !ok {
-		return r, true
+		r.EntityID = id
+		return only(r, putOrDelete)
 	}
-	if sub != SubArchived || !p.end() {
-		return Route{}, false
+	switch sub {
+	case SubArchived:
+		r.EntityID, r.Sub = id, SubArchived
+		return only(r, p.end() && putOrDelete)
+	case SubPublished:
+		r.EntityType, r.Release, r.Sub = TypeReleaseAction, id, SubPublished
+		return only(r, p.end() && putOrDelete)
+	case "validate":
+		r.EntityType, r.Release = TypeReleaseAction, id
+		return only(r, p.end() && r.Method == "POST")
+	case "entries":
+		r.EntityType, r.Release = TypeReleaseEntry, id
+		entry, ok := p.next()
+		if !ok {
+			return only(r, r.Method == "POST")
+		}
+		r.EntityID = entry
+		return only(r, ValidID(entry) && p.end() && (r.Method == "PUT" || r.Method == "PATCH"))
 	}
-	r.Sub = SubArchived
-	return r, true
+	return Route{}, false
 }
 
 // matchBulk matches POST bulk_actions (v2) and POST

@@ -9,6 +9,8 @@ const (
 	TypeContentType      = "ContentType"
 	TypeEnvironmentAlias = "EnvironmentAlias"
 	TypeRelease          = "Release"
+	TypeReleaseAction    = "ReleaseAction"
+	TypeReleaseEntry     = "ReleaseEntry"
 	TypeBulkAction       = "BulkAction"
 	TypeScheduledAction  = "ScheduledAction"
 )
@@ -36,6 +38,9 @@ type Route struct {
 	EntityID string
 	// Sub is "", "published" or "archived".
 	Sub string
+	// Release is the release id of a ReleaseAction route (…/releases/{r}/published
+	// or …/validate) and of a ReleaseEntry route (…/releases/{r}/entries/…).
+	Release string
 	// Method is the request method.
 	Method string
 }

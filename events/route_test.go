@@ -16,6 +16,11 @@ func TestMatch(t *testing.T) {
 	legacy := func(typ, id, sub, method string) Route {
 		return Route{Space: "sp1", Environment: "master", Legacy: true, EntityType: typ, EntityID: id, Sub: sub, Method: method}
 	}
+	release := func(typ, id, sub, method string) Route {
+		r := env(typ, id, sub, method)
+		r.Release = "r1"
+		return r
+	}
 	space := func(typ, id, method string) Route {
 		return Route{Space: "sp1", EntityType: typ, EntityID: id, Method: method}
 	}
@@ -45,6 +50,12 @@ func TestMatch(t *testing.T) {
 		{"PUT", "/spaces/sp1/environments/staging/releases/r1", env("Release", "r1", "", "PUT"), true},
 		{"DELETE", "/spaces/sp1/releases/r1", legacy("Release", "r1", "", "DELETE"), true},
 		{"PUT", "/spaces/sp1/environments/staging/releases/r1/archived", env("Release", "r1", "archived", "PUT"), true},
+		{"PUT", "/spaces/sp1/environments/staging/releases/r1/published", release("ReleaseAction", "", "published", "PUT"), true},
+		{"DELETE", "/spaces/sp1/environments/staging/releases/r1/published", release("ReleaseAction", "", "published", "DELETE"), true},
+		{"POST", "/spaces/sp1/environments/staging/releases/r1/validate", release("ReleaseAction", "", "", "POST"), true},
+		{"POST", "/spaces/sp1/environments/staging/releases/r1/entries", release("ReleaseEntry", "", "", "POST"), true},
+		{"PUT", "/spaces/sp1/environments/staging/releases/r1/entries/e1", release("ReleaseEntry", "e1", "", "PUT"), true},
+		{"PATCH", "/spaces/sp1/environments/staging/releases/r1/entries/e1", release("ReleaseEntry", "e1", "", "PATCH"), true},
 		{"POST", "/spaces/sp1/environments/staging/bulk_actions", env("BulkAction", "", "", "POST"), true},
 		{"POST", "/spaces/sp1/environments/staging/bulk_actions/publish", env("BulkAction", "", "", "POST"), true},
 		{"POST", "/spaces/sp1/bulk_actions/unpublish", legacy("BulkAction", "", "", "POST"), true},
@@ -66,8 +77,6 @@ func TestMatch(t *testing.T) {
 		{"PUT", "/spaces/sp1/environments/staging/tags/t1", Route{}, false},
 		{"PUT", "/spaces/sp1/webhook_definitions/w1", Route{}, false},
 		{"PUT", "/spaces/sp1/environments/staging/assets/a1/files/en-US/process", Route{}, false},
-		{"PUT", "/spaces/sp1/environments/staging/releases/r1/published", Route{}, false},
-		{"POST", "/spaces/sp1/environments/staging/releases/r1/validate", Route{}, false},
 		{"PUT", "/spaces/sp1/environments/staging/content_types/ct/editor_interface", Route{}, false},
 		{"PUT", "/spaces/sp1/environments/staging/content_types/ct/archived", Route{}, false},
 
@@ -79,6 +88,14 @@ func TestMatch(t *testing.T) {
 		{"POST", "/spaces/sp1/entries/post-1/published", Route{}, false},
 		{"POST", "/spaces/sp1/environment_aliases/master", Route{}, false},
 		{"PATCH", "/spaces/sp1/releases/r1", Route{}, false},
+		{"POST", "/spaces/sp1/releases/r1/published", Route{}, false},
+		{"PUT", "/spaces/sp1/releases/r1/validate", Route{}, false},
+		{"DELETE", "/spaces/sp1/releases/r1/entries/e1", Route{}, false},
+		{"PUT", "/spaces/sp1/releases/r1/entries", Route{}, false},
+		{"PUT", "/spaces/sp1/releases/r1/entries/e1/published", Route{}, false},
+		{"PUT", "/spaces/sp1/releases/r1/entries/../published", Route{}, false},
+		{"GET", "/spaces/sp1/releases/r1/published", Route{}, false},
+		{"PUT", "/spaces/sp1/releases/r1/actions", Route{}, false},
 		{"PUT", "/spaces/sp1/bulk_actions/publish", Route{}, false},
 		{"PATCH", "/spaces/sp1/scheduled_actions/sa1", Route{}, false},
 

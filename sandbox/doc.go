@@ -1,8 +1,10 @@
 // Package sandbox is an in-memory, Contentful-compatible Content Management
 // API served as a plain http.Handler. It is the upstream of the demo and of
 // the integration tests: the contentful-management SDK (plain client) runs
-// its entry, asset and content type lifecycles against it. Nothing is kept
-// on disk; a new Sandbox is empty.
+// its entry, asset and content type lifecycles against it, and bulk
+// actions, releases and scheduled actions really execute, later, as in
+// Contentful. Nothing is kept on disk; a new Sandbox is empty. Close stops
+// the actions still pending.
 //
 // # Routes
 //
@@ -20,6 +22,17 @@
 //	PUT, DELETE          E/{collection}/{id}/published   (activate/deactivate for content types)
 //	PUT, DELETE          E/entries/{id}/archived, E/assets/{id}/archived
 //	PUT                  E/assets/{id}/files/{locale}/process
+//	POST                 E/bulk_actions                  (v2: the action in the body)
+//	POST                 E/bulk_actions/publish, E/bulk_actions/unpublish, E/bulk_actions/validate (v1)
+//	GET                  E/bulk_actions/{id}, E/bulk_actions/actions/{id}   (either version)
+//	GET, POST            E/releases
+//	GET, PUT, DELETE     E/releases/{id}
+//	PUT, DELETE          E/releases/{id}/published       (start a publish/unpublish action)
+//	POST                 E/releases/{id}/validate        (start a validate action)
+//	PUT, DELETE          E/releases/{id}/archived
+//	GET                  E/releases/{id}/actions, E/releases/{id}/actions/{action}
+//	GET, POST            /spaces/{space}/scheduled_actions
+//	GET, PUT, DELETE     /spaces/{space}/scheduled_actions/{id}
 //
 // Collections answer {"sys":{"type":"Array"},"total","skip","limit","items"}
 // in creation order and read the skip and limit (at most 1000) query
@@ -66,6 +79,44 @@
 // Publishing an asset with an unprocessed file is refused with 422
 // ValidationFailed. Locale-based unpublishing (PUT …/published with
 // "remove") is refused with 422.
+//
+// # Actions
+//
+// A bulk action lists 1 to 200 links to distinct entries and assets
+// ({"entities":{"sys":{"type":"Array"},"items":[{"sys":{"type":"Link",
+// "linkType":"Entry","id":…,"version":…}}]}}; the version is required to
+// publish and checked whenever sent), else 422. It is answered 201 with
+// status "created", is "inProgress" at once and executes after the action
+// delay (WithActionDelay, default 100ms): publish and unpublish change every
+// entity exactly as PUT and DELETE …/published do, as the user who started
+// the action; validate changes nothing. Every entity is checked first
+// (it exists, has the version sent, is not archived, has no unprocessed
+// file when published; is published when unpublished) and if any check
+// fails nothing changes and the action ends "failed" with
+// {"error":{"sys":{"type":"Error","id":"BulkActionFailed"},"message",
+// "details":{"errors":[{"entity":<link>,"error":{"sys":{"type":"Error",
+// "id":"NotFound"|"VersionMismatch"|"NotPublished"|"BadRequest"|
+// "ValidationFailed"},"message"}}]}}}, else "succeeded". Finishing sets
+// sys.updatedAt and sys.completedAt.
+//
+// A release is a title and up to 200 entry and asset links, versioned like
+// an entity: PUT updates and archiving need X-Contentful-Version, and an
+// archived release can be neither changed nor run. PUT …/published (with the
+// release's version), DELETE …/published and POST …/validate answer 200 with
+// a ReleaseAction in progress that runs like a bulk action over the
+// release's entities as they are listed then, without versions, and fails
+// with the same error. Running a release does not change its version.
+//
+// A scheduled action belongs to the space and names its environment in the
+// body; reads, changes and cancels may name it in the environment.sys.id
+// query parameter (the collection needs it). It publishes (the current
+// version) or unpublishes one entry or asset at scheduledFor.datetime, an
+// RFC 3339 time (once it has passed: after the action delay), as the user
+// who created it, and ends "succeeded" or "failed" with an error of id
+// ScheduledActionFailed shaped as above. While "scheduled" it can be
+// replaced by a PUT of the whole body with the current X-Contentful-Version
+// (200, version + 1, re-armed; else 422) and canceled by DELETE (200, status
+// "canceled", canceledAt and canceledBy, version + 1; else 400).
 //
 // Errors have Contentful's shape:
 // {"sys":{"type":"Error","id":"NotFound"},"message":"…","requestId":"…"},

@@ -14,6 +14,7 @@ var pathWords = []string{
 	"spaces", "sp1", "environments", "master", "staging", "prod", "environment_aliases",
 	"entries", "assets", "content_types", "locales", "published", "archived", "files",
 	"en-US", "process", "e1", "a1", "ct1", "", "..", "%2F", "a b", "ü", "-", "~",
+	"bulk_actions", "releases", "scheduled_actions", "actions", "publish", "unpublish", "validate", "r1",
 }
 
 // bodies are the request bodies random requests carry.
@@ -25,6 +26,12 @@ var bodies = []string{
 	`[{"op":"add","path":"/fields/x","value":1}]`, `[{"op":"remove","path":"/fields/list/0"}]`,
 	`[{"op":"replace","path":"/fields/-/x","value":1}]`, `[{"op":"add","path":"/metadata/tags/-","value":{}}]`,
 	`{"add":{"fields":{"*":["en-US"]}}}`, `{"remove":{"fields":{"*":["en-US"]}}}`, "\xff\xfe",
+	`{"entities":{"items":[{"sys":{"type":"Link","linkType":"Entry","id":"e1","version":1}}]}}`,
+	`{"action":"unpublish","entities":{"items":[{"sys":{"type":"Link","linkType":"Asset","id":"a1"}}]}}`,
+	`{"entities":{"items":[{"sys":{"type":"Link","linkType":"Entry","id":"e1","version":-3}}]}}`,
+	`{"title":"R","entities":{"items":[{"sys":{"type":"Link","linkType":"Entry","id":"e1"}}]}}`,
+	`{"entity":{"sys":{"type":"Link","linkType":"Entry","id":"e1"}},"environment":{"sys":{"id":"master"}},"action":"publish","scheduledFor":{"datetime":"2020-01-01T00:00:00Z"}}`,
+	`{"entity":{"sys":{"type":"Link","linkType":"Asset","id":"a1"}},"environment":{"sys":{"id":"master"}},"action":"unpublish","scheduledFor":{"datetime":"2999-01-01T00:00:00Z"}}`,
 }
 
 // methods are the methods random requests use.
@@ -71,7 +78,8 @@ func serveRandom(t *testing.T, sb *Sandbox, method, target, body string, header 
 
 func TestRandomRequestsNeverPanic(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	sb := New()
+	sb := New(WithActionDelay(0))
+	defer sb.Close()
 	for range 20000 {
 		var b strings.Builder
 		for range rng.IntN(9) {
@@ -98,8 +106,12 @@ func FuzzServeHTTP(f *testing.F) {
 	f.Add("PUT", "/spaces/s/assets/a/files/en-US/process", "", "1", "")
 	f.Add("PUT", "/spaces/s/environment_aliases/master", `{"environment":{"sys":{"id":"master"}}}`, "", "")
 	f.Add("GET", "/spaces/s/environments", "", "", "")
+	f.Add("POST", "/spaces/s/bulk_actions/publish", `{"entities":{"items":[{"sys":{"type":"Link","linkType":"Entry","id":"e","version":1}}]}}`, "", "")
+	f.Add("PUT", "/spaces/s/releases/r", `{"title":"R","entities":{"items":[{"sys":{"type":"Link","linkType":"Asset","id":"a"}}]}}`, "", "")
+	f.Add("POST", "/spaces/s/scheduled_actions", `{"entity":{"sys":{"type":"Link","linkType":"Entry","id":"e"}},"environment":{"sys":{"id":"master"}},"action":"publish","scheduledFor":{"datetime":"2020-01-01T00:00:00Z"}}`, "", "")
 	f.Fuzz(func(t *testing.T, method, path, body, version, ct string) {
-		sb := New()
+		sb := New(WithActionDelay(0))
+		defer sb.Close()
 		header := map[string]string{versionHeader: version, contentTypeHeader: ct, "Content-Type": jsonPatchType}
 		// Create something first so that writes find entities.
 		serveRandom(t, sb, "PUT", "/spaces/s/entries/e", `{"fields":{"a":{"en-US":[1]}}}`, map[string]string{contentTypeHeader: "post"})

@@ -53,14 +53,16 @@ type harness struct {
 }
 
 // newHarness starts a sandbox on a test server with a settable clock
-// (initially 2025-01-02T03:04:05.678901Z).
-func newHarness(t *testing.T) *harness {
+// (initially 2025-01-02T03:04:05.678901Z) and the options opts, and closes
+// it when the test ends.
+func newHarness(t *testing.T, opts ...Option) *harness {
 	t.Helper()
 	h := &harness{clock: &clock{}}
 	h.clock.set(t, "2025-01-02T03:04:05.678901Z")
-	h.sb = New(WithClock(h.clock.now))
+	h.sb = New(append([]Option{WithClock(h.clock.now)}, opts...)...)
 	srv := httptest.NewServer(h.sb)
 	t.Cleanup(srv.Close)
+	t.Cleanup(h.sb.Close)
 	h.url = srv.URL
 	return h
 }
@@ -208,3 +210,63 @@ func ver(v int) map[string]string {
 
 // userLink is the link to the test user.
 var userLink = map[string]any{"sys": map[string]any{"type": "Link", "linkType": "User", "id": testUser}}
+
+// create sends a request that must answer status and returns the answer
+// and its sys.id.
+func (h *harness) create(t *testing.T, method, path string, header map[string]string, body string, status int) (string, doc) {
+	t.Helper()
+	code, got, _ := h.do(t, method, path, header, body)
+	if code != status {
+		t.Fatalf("%s %s: status %d, want %d; body %v", method, path, code, status, got)
+	}
+	id, _ := got.at("sys.id")
+	s, _ := id.(string)
+	if s == "" {
+		t.Fatalf("%s %s: the answer has no sys.id: %v", method, path, got)
+	}
+	return s, got
+}
+
+// waitFor polls GET path until the value at p is want (compared by JSON
+// encoding) and returns that answer; it fails the test after 10 seconds.
+func (h *harness) waitFor(t *testing.T, path, p string, want any) doc {
+	t.Helper()
+	wantJSON, _ := json.Marshal(want)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		_, got, _ := h.do(t, "GET", path, nil, "")
+		v, _ := got.at(p)
+		if gotJSON, _ := json.Marshal(v); bytes.Equal(gotJSON, wantJSON) {
+			return got
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("GET %s: %s did not become %s before the deadline; last answer %v", path, p, wantJSON, got)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// timeAt parses the timestamp at path p of d.
+func timeAt(t *testing.T, d doc, p string) time.Time {
+	t.Helper()
+	v, _ := d.at(p)
+	s, _ := v.(string)
+	parsed, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		t.Fatalf("%s = %v is not a timestamp: %v", p, v, err)
+	}
+	return parsed
+}
+
+// checkAll checks every expected value of an answer.
+func checkAll(t *testing.T, where string, got doc, want ...kv) {
+	t.Helper()
+	for _, w := range want {
+		checkAt(t, where, got, w)
+	}
+}
+
+// linkTo builds the JSON of a link for expectations.
+func linkTo(linkType, id string) map[string]any {
+	return map[string]any{"sys": map[string]any{"type": "Link", "linkType": linkType, "id": id}}
+}

@@ -30,11 +30,31 @@ func (s *Sandbox) publish(c *call, sc *scope, rt route) reply {
 	if !isAbsent(body.Remove) {
 		return validationFailed([]string{"remove"}, "The sandbox does not support locale-based unpublishing; unpublish the whole %s with DELETE …/published.", e.kind.typ).reply()
 	}
-	if e.kind == assetKind {
-		if locale := unprocessedLocale(e); locale != "" {
-			return validationFailed([]string{"fields", "file", locale}, "Asset has unprocessed files: process locale %s with PUT …/assets/%s/files/%s/process before publishing.", locale, e.id, locale).reply()
-		}
+	if err := publishRefusal(e); err != nil {
+		return err.reply()
 	}
+	markPublished(c, e)
+	return sc.ok(http.StatusOK, e)
+}
+
+// publishRefusal says why e cannot be published as it is, or returns nil:
+// it is archived, or it is an asset with an unprocessed file.
+func publishRefusal(e *entity) *apiError {
+	if e.archived() {
+		return badRequest("Cannot publish an archived %s: unarchive it first (DELETE …/%s/%s/archived).", e.kind.typ, e.kind.collection, e.id)
+	}
+	if e.kind != assetKind {
+		return nil
+	}
+	if locale := unprocessedLocale(e); locale != "" {
+		return validationFailed([]string{"fields", "file", locale}, "Asset has unprocessed files: process locale %s with PUT …/assets/%s/files/%s/process before publishing.", locale, e.id, locale)
+	}
+	return nil
+}
+
+// markPublished publishes the current version of e as c: publishedVersion
+// becomes the version, the version and publishedCounter go up by one.
+func markPublished(c *call, e *entity) {
 	e.publishedVersion = e.version
 	e.publishedCounter++
 	e.publishedAt, e.publishedBy = c.now, c.user
@@ -42,7 +62,6 @@ func (s *Sandbox) publish(c *call, sc *scope, rt route) reply {
 		e.firstPublishedAt = c.now
 	}
 	e.touch(c)
-	return sc.ok(http.StatusOK, e)
 }
 
 // unpublish answers DELETE E/{collection}/{id}/published (deactivate, for
@@ -59,9 +78,15 @@ func (s *Sandbox) unpublish(c *call, sc *scope, rt route) reply {
 	if !e.published() {
 		return badRequest("Not published: %s %q has no published version.", e.kind.typ, e.id).reply()
 	}
+	markUnpublished(c, e)
+	return sc.ok(http.StatusOK, e)
+}
+
+// markUnpublished removes the published version of e as c; the version goes
+// up by one.
+func markUnpublished(c *call, e *entity) {
 	e.publishedVersion, e.publishedAt, e.publishedBy = 0, time.Time{}, ""
 	e.touch(c)
-	return sc.ok(http.StatusOK, e)
 }
 
 // archive answers PUT E/{entries|assets}/{id}/archived: allowed only when

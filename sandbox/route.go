@@ -7,17 +7,29 @@ type target int
 
 // The resources the sandbox serves.
 const (
-	targetSpace        target = iota + 1 // /spaces/{s}
-	targetEnvironments                   // /spaces/{s}/environments
-	targetEnvironment                    // /spaces/{s}/environments/{e}
-	targetAliases                        // /spaces/{s}/environment_aliases
-	targetAlias                          // /spaces/{s}/environment_aliases/{a}
-	targetLocales                        // E/locales
-	targetCollection                     // E/{collection}
-	targetEntity                         // E/{collection}/{id}
-	targetPublished                      // E/{collection}/{id}/published
-	targetArchived                       // E/{entries|assets}/{id}/archived
-	targetProcess                        // E/assets/{id}/files/{locale}/process
+	targetSpace            target = iota + 1 // /spaces/{s}
+	targetEnvironments                       // /spaces/{s}/environments
+	targetEnvironment                        // /spaces/{s}/environments/{e}
+	targetAliases                            // /spaces/{s}/environment_aliases
+	targetAlias                              // /spaces/{s}/environment_aliases/{a}
+	targetScheduledActions                   // /spaces/{s}/scheduled_actions
+	targetScheduledAction                    // /spaces/{s}/scheduled_actions/{id}
+	targetLocales                            // E/locales
+	targetCollection                         // E/{collection}
+	targetEntity                             // E/{collection}/{id}
+	targetPublished                          // E/{collection}/{id}/published
+	targetArchived                           // E/{entries|assets}/{id}/archived
+	targetProcess                            // E/assets/{id}/files/{locale}/process
+	targetBulkActions                        // E/bulk_actions
+	targetBulkVerb                           // E/bulk_actions/{publish|unpublish|validate}
+	targetBulkAction                         // E/bulk_actions/{id}, E/bulk_actions/actions/{id}
+	targetReleases                           // E/releases
+	targetRelease                            // E/releases/{id}
+	targetReleasePublished                   // E/releases/{id}/published
+	targetReleaseArchived                    // E/releases/{id}/archived
+	targetReleaseValidate                    // E/releases/{id}/validate
+	targetReleaseActions                     // E/releases/{id}/actions
+	targetReleaseAction                      // E/releases/{id}/actions/{action}
 )
 
 // route is a parsed request path.
@@ -30,6 +42,8 @@ type route struct {
 	kind   *kind
 	id     string
 	locale string
+	// sub is the verb of a v1 bulk action or the id of a release action.
+	sub string
 }
 
 // parseRoute parses a request path; ok is false for paths the sandbox does
@@ -51,6 +65,8 @@ func parseRoute(path string) (rt route, ok bool) {
 		return rt, true
 	case segs[0] == "environment_aliases":
 		return parseNamed(rt, segs[1:], targetAliases, targetAlias)
+	case segs[0] == "scheduled_actions":
+		return parseScheduled(rt, segs[1:])
 	case segs[0] == "environments" && len(segs) <= 2:
 		return parseNamed(rt, segs[1:], targetEnvironments, targetEnvironment)
 	case segs[0] == "environments":
@@ -84,6 +100,12 @@ func parseScoped(rt route, segs []string) (route, bool) {
 	if len(segs) == 0 {
 		return route{}, false
 	}
+	switch segs[0] {
+	case "bulk_actions":
+		return parseBulk(rt, segs[1:])
+	case "releases":
+		return parseRelease(rt, segs[1:])
+	}
 	rt.kind = kindByCollection[segs[0]]
 	if rt.kind == nil {
 		return route{}, false
@@ -104,6 +126,65 @@ func parseScoped(rt route, segs []string) (route, bool) {
 		rt.target = targetArchived
 	case len(segs) == 5 && rt.kind == assetKind && segs[2] == "files" && segs[4] == "process":
 		rt.target, rt.locale = targetProcess, segs[3]
+	default:
+		return route{}, false
+	}
+	return rt, true
+}
+
+// parseScheduled parses the rest of a scheduled actions path: nothing (the
+// collection) or one id.
+func parseScheduled(rt route, rest []string) (route, bool) {
+	switch len(rest) {
+	case 0:
+		rt.target = targetScheduledActions
+	case 1:
+		rt.target, rt.id = targetScheduledAction, rest[0]
+	default:
+		return route{}, false
+	}
+	return rt, true
+}
+
+// parseBulk parses the rest of a bulk actions path.
+func parseBulk(rt route, rest []string) (route, bool) {
+	switch {
+	case len(rest) == 0:
+		rt.target = targetBulkActions
+	case len(rest) == 1 && actionVerbs[rest[0]]:
+		rt.target, rt.sub = targetBulkVerb, rest[0]
+	case len(rest) == 1:
+		rt.target, rt.id = targetBulkAction, rest[0]
+	case len(rest) == 2 && rest[0] == "actions":
+		rt.target, rt.id = targetBulkAction, rest[1]
+	default:
+		return route{}, false
+	}
+	return rt, true
+}
+
+// releaseTargets maps the sub-resources of a release to their targets.
+var releaseTargets = map[string]target{
+	"published": targetReleasePublished,
+	"archived":  targetReleaseArchived,
+	"validate":  targetReleaseValidate,
+	"actions":   targetReleaseActions,
+}
+
+// parseRelease parses the rest of a releases path.
+func parseRelease(rt route, rest []string) (route, bool) {
+	if len(rest) == 0 {
+		rt.target = targetReleases
+		return rt, true
+	}
+	rt.id = rest[0]
+	switch {
+	case len(rest) == 1:
+		rt.target = targetRelease
+	case len(rest) == 2 && releaseTargets[rest[1]] != 0:
+		rt.target = releaseTargets[rest[1]]
+	case len(rest) == 3 && rest[1] == "actions":
+		rt.target, rt.sub = targetReleaseAction, rest[2]
 	default:
 		return route{}, false
 	}

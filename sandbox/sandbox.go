@@ -26,13 +26,17 @@ const contentType = "application/vnd.contentful.management.v1+json"
 // Sandbox is an in-memory Contentful-compatible Content Management API.
 // Create one with New; it is safe for concurrent use.
 type Sandbox struct {
-	now func() time.Time
+	now         func() time.Time
+	actionDelay time.Duration
 
 	mu         sync.Mutex
 	spaces     map[string]*space
 	seq        int64
 	failWrites int
 	failStatus int
+	// timers holds the armed timers of pending actions.
+	timers map[*time.Timer]struct{}
+	closed bool
 }
 
 // Option configures a Sandbox.
@@ -48,7 +52,7 @@ func WithClock(now func() time.Time) Option {
 // New returns an empty sandbox. Spaces and their "master" environment spring
 // into existence on first use.
 func New(opts ...Option) *Sandbox {
-	s := &Sandbox{now: time.Now, spaces: map[string]*space{}}
+	s := &Sandbox{now: time.Now, actionDelay: defaultActionDelay, spaces: map[string]*space{}, timers: map[*time.Timer]struct{}{}}
 	for _, opt := range opts {
 		opt(s)
 	}
@@ -125,7 +129,39 @@ var routes = map[target]map[string]handler{
 		http.MethodPut:    (*Sandbox).archive,
 		http.MethodDelete: (*Sandbox).unarchive,
 	},
-	targetProcess: {http.MethodPut: (*Sandbox).processAsset},
+	targetProcess:     {http.MethodPut: (*Sandbox).processAsset},
+	targetBulkActions: {http.MethodPost: (*Sandbox).postBulkAction},
+	targetBulkVerb:    {http.MethodPost: (*Sandbox).postBulkActionV1},
+	targetBulkAction:  {http.MethodGet: (*Sandbox).getBulkAction},
+	targetReleases: {
+		http.MethodGet:  (*Sandbox).listReleases,
+		http.MethodPost: (*Sandbox).postRelease,
+	},
+	targetRelease: {
+		http.MethodGet:    (*Sandbox).getRelease,
+		http.MethodPut:    (*Sandbox).putRelease,
+		http.MethodDelete: (*Sandbox).deleteRelease,
+	},
+	targetReleasePublished: {
+		http.MethodPut:    (*Sandbox).publishRelease,
+		http.MethodDelete: (*Sandbox).unpublishRelease,
+	},
+	targetReleaseArchived: {
+		http.MethodPut:    (*Sandbox).archiveRelease,
+		http.MethodDelete: (*Sandbox).unarchiveRelease,
+	},
+	targetReleaseValidate: {http.MethodPost: (*Sandbox).validateRelease},
+	targetReleaseActions:  {http.MethodGet: (*Sandbox).listReleaseActions},
+	targetReleaseAction:   {http.MethodGet: (*Sandbox).getReleaseAction},
+	targetScheduledActions: {
+		http.MethodGet:  (*Sandbox).listScheduledActions,
+		http.MethodPost: (*Sandbox).postScheduledAction,
+	},
+	targetScheduledAction: {
+		http.MethodGet:    (*Sandbox).getScheduledAction,
+		http.MethodPut:    (*Sandbox).putScheduledAction,
+		http.MethodDelete: (*Sandbox).cancelScheduledAction,
+	},
 }
 
 // ServeHTTP serves the Content Management API.
@@ -187,7 +223,7 @@ func (s *Sandbox) serve(r *http.Request) reply {
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c.now = s.now().UTC().Truncate(time.Millisecond)
+	c.now = s.instant()
 	sc := &scope{space: s.space(c, rt.space)}
 	if rt.target >= targetLocales {
 		sc.seg = rt.env
@@ -197,6 +233,11 @@ func (s *Sandbox) serve(r *http.Request) reply {
 		}
 	}
 	return h(s, c, sc, rt)
+}
+
+// instant is the sandbox's time, UTC, millisecond precision.
+func (s *Sandbox) instant() time.Time {
+	return s.now().UTC().Truncate(time.Millisecond)
 }
 
 // takeFailure consumes one of the failures armed by FailNextWrites and

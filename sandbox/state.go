@@ -31,6 +31,8 @@ type space struct {
 	meta
 	envs    map[string]*environment
 	aliases map[string]*alias
+	// scheduled holds the scheduled actions of every environment.
+	scheduled map[string]*scheduledAction
 }
 
 // environment is one environment of a space and the entities it holds.
@@ -38,7 +40,9 @@ type environment struct {
 	id   string
 	name string
 	meta
-	entities map[*kind]map[string]*entity
+	entities    map[*kind]map[string]*entity
+	bulkActions map[string]*bulkAction
+	releases    map[string]*release
 }
 
 // alias is an environment alias: a second name for an environment.
@@ -61,7 +65,10 @@ type scope struct {
 func (s *Sandbox) space(c *call, id string) *space {
 	sp := s.spaces[id]
 	if sp == nil {
-		sp = &space{id: id, meta: newMeta(c, s.nextSeq()), envs: map[string]*environment{}, aliases: map[string]*alias{}}
+		sp = &space{
+			id: id, meta: newMeta(c, s.nextSeq()),
+			envs: map[string]*environment{}, aliases: map[string]*alias{}, scheduled: map[string]*scheduledAction{},
+		}
 		s.spaces[id] = sp
 	}
 	return sp
@@ -85,7 +92,12 @@ func (s *Sandbox) environment(c *call, sp *space, seg string) *environment {
 
 // newEnvironment creates an empty environment.
 func (s *Sandbox) newEnvironment(c *call, sp *space, id, name string) *environment {
-	env := &environment{id: id, name: name, meta: newMeta(c, s.nextSeq()), entities: map[*kind]map[string]*entity{}}
+	env := &environment{
+		id: id, name: name, meta: newMeta(c, s.nextSeq()),
+		entities:    map[*kind]map[string]*entity{},
+		bulkActions: map[string]*bulkAction{},
+		releases:    map[string]*release{},
+	}
 	for _, k := range kindByCollection {
 		env.entities[k] = map[string]*entity{}
 	}

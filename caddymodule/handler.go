@@ -147,6 +147,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	wr := write{r: r, route: route}
 	if route.Space != "" {
 		h.learnAliases(r, route.Space, next)
+		h.app.shared.noteUpstream(h, route.Space, r, next)
 	}
 	if target, ok := h.resolveAlias(route.Space, route.Environment); ok {
 		wr.aliasTarget = target
@@ -228,15 +229,8 @@ func (h *Handler) record(wr write, status int, respHeader http.Header, body []by
 		return
 	}
 	var batch delivery.Batch
-	if k := d.Key; k != "" {
-		if d.Forget {
-			batch.Delete = append(batch.Delete, k)
-		} else if d.Entity != nil {
-			if raw, err := json.Marshal(d.Entity); err == nil {
-				batch.Put = append(batch.Put, delivery.KV{Key: k, Value: raw})
-			}
-		}
-	}
+	indexWrites(d, &batch)
+	followed := h.followWrite(wr, body, now, d, &batch)
 	if d.Alias != nil {
 		h.app.shared.applyAlias(d.Alias, &batch)
 	}
@@ -256,9 +250,27 @@ func (h *Handler) record(wr write, status int, respHeader http.Header, body []by
 			zap.Int("deliveries", len(batch.Deliveries)), zap.Error(err))
 		return
 	}
+	if followed != nil {
+		followed()
+	}
 	if c := h.logger.Check(zapcore.DebugLevel, "event queued"); c != nil {
 		c.Write(zap.String("event", d.Event.ID), zap.String("topic", d.Event.Topic),
 			zap.String("entity", d.Event.EntityID), zap.Int("deliveries", len(batch.Deliveries)))
+	}
+}
+
+// indexWrites adds to batch the change a derived event makes to the entity
+// index: the entity's new state, or its removal.
+func indexWrites(d events.Derived, batch *delivery.Batch) {
+	if d.Key == "" {
+		return
+	}
+	if d.Forget {
+		batch.Delete = append(batch.Delete, d.Key)
+	} else if d.Entity != nil {
+		if raw, err := json.Marshal(d.Entity); err == nil {
+			batch.Put = append(batch.Put, delivery.KV{Key: d.Key, Value: raw})
+		}
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 
 	"github.com/cmsevents/caddy-cms-events/delivery"
 	"github.com/cmsevents/caddy-cms-events/events"
+	"github.com/cmsevents/caddy-cms-events/followup"
 )
 
 // TestEnqueueFailureStillAnswers breaks the store under a running handler
@@ -31,7 +32,7 @@ func TestEnqueueFailureStillAnswers(t *testing.T) {
 	if err := store.Close(); err != nil {
 		t.Fatal(err)
 	}
-	sh := &shared{store: store, aliases: events.NewAliasTable()}
+	sh := &shared{store: store, aliases: events.NewAliasTable(), runner: followup.New(followup.Options{})}
 	sh.aliases.SetFetched("sp1", nil)
 	wh, err := events.Compile(events.Definition{Name: "hook", URL: "http://127.0.0.1:1/hook", Topics: []string{"*.*"}})
 	if err != nil {

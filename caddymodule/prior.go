@@ -51,7 +51,25 @@ func (h *Handler) priorEntity(r *http.Request, route events.Route, env string, n
 // handler chain (the same upstream), with the client's credentials. The
 // request gets fresh Caddy request state, so it may run beside the client's.
 func (h *Handler) fetch(ctx context.Context, r *http.Request, path, query string, next caddyhttp.Handler) (*fetchRecorder, error) {
-	get := r.Clone(ctx)
+	srv, _ := r.Context().Value(caddyhttp.ServerCtxKey).(*caddyhttp.Server)
+	u := upstream{next: next, srv: srv, req: r}
+	return u.get(ctx, path, query, h.app.MaxBody)
+}
+
+// upstream is a way to reach the CMS: the handler chain after cms_events in
+// one server, and a client request whose headers (credentials) and
+// connection details the gateway's own GETs reuse.
+type upstream struct {
+	app  *App // the config whose chain next is
+	next caddyhttp.Handler
+	srv  *caddyhttp.Server
+	req  *http.Request
+}
+
+// get makes a GET of path through the chain and keeps the answer, up to
+// limit bytes.
+func (u upstream) get(ctx context.Context, path, query string, limit int64) (*fetchRecorder, error) {
+	get := u.req.Clone(ctx)
 	get.Method = http.MethodGet
 	get.URL.Path, get.URL.RawPath, get.URL.RawQuery = path, "", query
 	get.RequestURI = get.URL.RequestURI()
@@ -59,10 +77,9 @@ func (h *Handler) fetch(ctx context.Context, r *http.Request, path, query string
 	for _, name := range []string{"Content-Length", "Content-Type", "Accept-Encoding", "If-Match", "If-None-Match", "X-Contentful-Version"} {
 		get.Header.Del(name)
 	}
-	srv, _ := r.Context().Value(caddyhttp.ServerCtxKey).(*caddyhttp.Server)
-	get = caddyhttp.PrepareRequest(get, caddy.NewReplacer(), nil, srv)
-	rec := &fetchRecorder{header: make(http.Header), limit: h.app.MaxBody}
-	return rec, next.ServeHTTP(rec, get)
+	get = caddyhttp.PrepareRequest(get, caddy.NewReplacer(), nil, u.srv)
+	rec := &fetchRecorder{header: make(http.Header), limit: limit}
+	return rec, u.next.ServeHTTP(rec, get)
 }
 
 // fetchRecorder is the response writer of the gateway's own GET: it keeps

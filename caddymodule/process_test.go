@@ -4,13 +4,17 @@ import (
 	"bytes"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/cmsevents/caddy-cms-events/sandbox"
 )
 
 // caddyBinary builds cmd/caddy once per test run and returns its path.
@@ -90,7 +94,19 @@ func (c *child) kill() {
 // childConfig is a Caddyfile for a child caddy: a gateway with one webhook
 // to rx in front of a sandbox, on storage. It returns the gateway's base URL.
 func childConfig(t *testing.T, rx *receiver, storage, handler string) (caddyfile, base string) {
-	gw, cms := freePort(t), freePort(t)
+	cms := freePort(t)
+	caddyfile, base = childConfigTo(t, rx, storage, handler, fmt.Sprintf("127.0.0.1:%d", cms))
+	return caddyfile + fmt.Sprintf(`
+http://127.0.0.1:%d {
+	cms_sandbox
+}
+`, cms), base
+}
+
+// childConfigTo is childConfig with the gateway in front of upstream
+// (host:port) instead of a sandbox of its own.
+func childConfigTo(t *testing.T, rx *receiver, storage, handler, upstream string) (caddyfile, base string) {
+	gw := freePort(t)
 	caddyfile = fmt.Sprintf(`{
 	admin localhost:%[1]d
 	storage file_system %[2]s/caddy
@@ -107,13 +123,9 @@ http://127.0.0.1:%[3]d {
 			retry 100 100ms
 		}
 	}
-	reverse_proxy 127.0.0.1:%[5]d
+	reverse_proxy %[5]s
 }
-
-http://127.0.0.1:%[5]d {
-	cms_sandbox
-}
-`, freePort(t), storage, gw, rx.URL, cms, handler)
+`, freePort(t), storage, gw, rx.URL, upstream, handler)
 	return caddyfile, fmt.Sprintf("http://127.0.0.1:%d", gw)
 }
 
@@ -210,4 +222,53 @@ func TestKillUnderLoad(t *testing.T) {
 	}
 	startChild(t, caddyfile, base+"/")
 	rx.waitDelivered(t, succeeded)
+}
+
+// TestCrashKeepsFollowedAction kills caddy right after a bulk publish went
+// through it, before the CMS has run it, and checks that after the restart
+// the per-entity publishes are sent once a request to the space brings
+// credentials again.
+func TestCrashKeepsFollowedAction(t *testing.T) {
+	rx := newReceiver(t)
+	sb := sandbox.New(sandbox.WithActionDelay(time.Second))
+	cms := httptest.NewServer(sb)
+	t.Cleanup(func() {
+		cms.Close()
+		sb.Close()
+	})
+	caddyfile, base := childConfigTo(t, rx, t.TempDir(), "", strings.TrimPrefix(cms.URL, "http://"))
+	g := &gateway{t: t, base: base, cms: cms.URL, client: &http.Client{Timeout: 10 * time.Second}}
+	const env = "/spaces/sp1/environments/master"
+
+	first := startChild(t, caddyfile, base+"/")
+	for _, id := range []string{"e1", "e2"} {
+		g.write(201, "PUT", env+"/entries/"+id, map[string]string{"X-Contentful-Content-Type": "post"}, `{"fields":{}}`)
+	}
+	bulk := g.write(201, "POST", env+"/bulk_actions/publish", nil, `{"entities":`+entryLinks("e1", "e2")+`}`)
+	bulkID := dig(bulk, "sys", "id").(string)
+	first.kill()
+
+	startChild(t, caddyfile, base+"/")
+	deadline := time.Now().Add(10 * time.Second)
+	for dig(g.direct(200, "GET", env+"/bulk_actions/actions/"+bulkID, nil, ""), "sys", "status") != "succeeded" {
+		if time.Now().After(deadline) {
+			t.Fatal("the bulk action did not run in the CMS")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	g.write(201, "PUT", env+"/entries/e3", map[string]string{"X-Contentful-Content-Type": "post"}, `{"fields":{}}`)
+	calls := rx.waitFor(t, 30*time.Second, "both publishes after the restart", func(calls []call) bool {
+		n := 0
+		for _, c := range calls {
+			if c.topic() == "ContentManagement.Entry.publish" {
+				n++
+			}
+		}
+		return n == 2
+	})
+	for _, c := range calls {
+		if c.topic() == "ContentManagement.Entry.publish" && c.Header.Get("X-Contentful-Bulk-Action-Id") != bulkID {
+			t.Errorf("publish of %s has x-contentful-bulk-action-id %q, want %q", callEntity(c), c.Header.Get("X-Contentful-Bulk-Action-Id"), bulkID)
+		}
+	}
 }

@@ -39,6 +39,13 @@ func (s *Sandbox) Provision(caddy.Context) error {
 	return nil
 }
 
+// Cleanup stops the actions still pending in the API (bulk, release and
+// scheduled actions), so none runs after the config is gone.
+func (s *Sandbox) Cleanup() error {
+	s.api.Close()
+	return nil
+}
+
 // ServeHTTP answers the request from the in-memory API.
 func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request, _ caddyhttp.Handler) error {
 	s.api.ServeHTTP(w, r)
@@ -68,6 +75,7 @@ func parseSandboxCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler,
 // Interface guards
 var (
 	_ caddy.Provisioner           = (*Sandbox)(nil)
+	_ caddy.CleanerUpper          = (*Sandbox)(nil)
 	_ caddyhttp.MiddlewareHandler = (*Sandbox)(nil)
 	_ caddyfile.Unmarshaler       = (*Sandbox)(nil)
 )

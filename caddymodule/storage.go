@@ -14,6 +14,7 @@ import (
 	"github.com/cmsevents/caddy-cms-events/autosave"
 	"github.com/cmsevents/caddy-cms-events/delivery"
 	"github.com/cmsevents/caddy-cms-events/events"
+	"github.com/cmsevents/caddy-cms-events/followup"
 )
 
 // shareds holds what all configs using one storage directory share, keyed by
@@ -32,6 +33,12 @@ type shared struct {
 	store   *delivery.Store
 	tracker *autosave.Tracker
 	logger  *zap.Logger
+
+	// runner follows bulk, release and scheduled actions until they have
+	// run; upstreams holds, by space, the newest way to reach the CMS
+	// (*upstream) for its requests.
+	runner    *followup.Runner
+	upstreams sync.Map
 
 	// aliases are the environment aliases learned from the CMS, by space;
 	// aliasFetches holds when each space's aliases were last asked for.
@@ -92,6 +99,10 @@ func openShared(dir string, opts storeOptions, logger *zap.Logger) (*shared, err
 		sh.tracker.Restore(p)
 		return nil
 	})
+	if err == nil {
+		sh.runner = followup.New(followup.Options{Fetcher: sh, Sink: sh, Logger: logger.Named("followup")})
+		err = sh.restoreFollowed()
+	}
 	if err != nil {
 		store.Close()
 		return nil, err
@@ -99,11 +110,15 @@ func openShared(dir string, opts storeOptions, logger *zap.Logger) (*shared, err
 	return sh, nil
 }
 
-// started makes app the config whose webhooks auto_save windows go to, and
-// starts the tracker the first time.
+// started makes app the config whose webhooks auto_save windows and
+// followed actions go to, and starts the tracker and the runner the first
+// time.
 func (sh *shared) started(app *App) {
 	sh.current.Store(app)
-	sh.startOnce.Do(sh.tracker.Start)
+	sh.startOnce.Do(func() {
+		sh.tracker.Start()
+		sh.runner.Start()
+	})
 }
 
 // stopped forgets app if it is still the current config.
@@ -148,6 +163,6 @@ func (sh *shared) Emit(p autosave.Pending) error {
 func (sh *shared) Destruct() error {
 	ctx, cancel := context.WithTimeout(context.Background(), stopGrace)
 	defer cancel()
-	err := sh.tracker.Stop(ctx)
+	err := errors.Join(sh.tracker.Stop(ctx), sh.runner.Stop(ctx))
 	return errors.Join(err, sh.store.Close())
 }

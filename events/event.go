@@ -56,3 +56,19 @@ func splitTopic(topic string) (prefix, typ, action string) {
 	typ, action, _ = strings.Cut(rest, ".")
 	return prefix, typ, action
 }
+
+// ActionEvent returns the event of something the CMS did on its own after
+// the write that asked for it, such as "ContentManagement.BulkAction.execute"
+// when a bulk action has run. payload is the action as the CMS reports it;
+// env is "" for space-level actions.
+func ActionEvent(typ, action, space, env, id string, payload []byte, now time.Time) *Event {
+	return &Event{
+		ID:          newEventID(),
+		Topic:       "ContentManagement." + typ + "." + action,
+		Space:       space,
+		Environment: env,
+		EntityID:    id,
+		Time:        now.UTC(),
+		Payload:     payload,
+	}
+}

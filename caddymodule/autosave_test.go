@@ -57,13 +57,7 @@ func TestAutoSaveDefaultMatcher(t *testing.T) {
 	g.write(200, "PUT", env+"/entries/a", map[string]string{"X-Contentful-Version": version(t, a), "X-Contentful-UI-Content-Auto-Save": "true"}, `{"fields":{}}`)
 	g.write(200, "PUT", env+"/entries/b", map[string]string{"X-Contentful-Version": version(t, b), "X-Contentful-User-Agent": "app contentful.web-app; platform browser"}, `{"fields":{}}`)
 	calls := rx.waitFor(t, 15*time.Second, "two auto_saves", func(c []call) bool {
-		n := 0
-		for _, x := range c {
-			if x.topic() == "ContentManagement.Entry.auto_save" {
-				n++
-			}
-		}
-		return n == 2
+		return countTopics(c, is("ContentManagement.Entry.auto_save")) == 2
 	})
 	for _, c := range calls {
 		if c.topic() == "ContentManagement.Entry.save" {

@@ -83,16 +83,8 @@ func TestActionsFollowed(t *testing.T) {
 
 	// Calls of one commit may arrive in any order, as Contentful's may.
 	calls := rx.waitFor(t, 20*time.Second, "5 publishes and 3 executes", func(calls []call) bool {
-		publishes, executes := 0, 0
-		for _, c := range calls {
-			switch {
-			case c.topic() == "ContentManagement.Entry.publish":
-				publishes++
-			case strings.HasSuffix(c.topic(), ".execute"):
-				executes++
-			}
-		}
-		return publishes == 5 && executes == 3
+		return countTopics(calls, is("ContentManagement.Entry.publish")) == 5 &&
+			countTopics(calls, func(topic string) bool { return strings.HasSuffix(topic, ".execute") }) == 3
 	})
 	for _, c := range calls {
 		if strings.HasSuffix(c.topic(), ".execute") && dig(c.json(t), "sys", "status") != "succeeded" {

@@ -112,6 +112,22 @@ func topics(calls []call) []string {
 }
 
 // freePort returns a TCP port on 127.0.0.1 that was free a moment ago.
+// countTopics returns how many calls have a topic for which match is true.
+func countTopics(calls []call, match func(topic string) bool) int {
+	n := 0
+	for _, c := range calls {
+		if match(c.topic()) {
+			n++
+		}
+	}
+	return n
+}
+
+// is returns a topic matcher for one topic.
+func is(topic string) func(string) bool {
+	return func(t string) bool { return t == topic }
+}
+
 func freePort(t testing.TB) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")

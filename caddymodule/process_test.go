@@ -258,13 +258,7 @@ func TestCrashKeepsFollowedAction(t *testing.T) {
 	}
 	g.write(201, "PUT", env+"/entries/e3", map[string]string{"X-Contentful-Content-Type": "post"}, `{"fields":{}}`)
 	calls := rx.waitFor(t, 30*time.Second, "both publishes after the restart", func(calls []call) bool {
-		n := 0
-		for _, c := range calls {
-			if c.topic() == "ContentManagement.Entry.publish" {
-				n++
-			}
-		}
-		return n == 2
+		return countTopics(calls, is("ContentManagement.Entry.publish")) == 2
 	})
 	for _, c := range calls {
 		if c.topic() == "ContentManagement.Entry.publish" && c.Header.Get("X-Contentful-Bulk-Action-Id") != bulkID {

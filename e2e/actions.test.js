@@ -6,9 +6,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createClient } from 'contentful-management';
-import { startCaddy } from './lib/caddy.js';
-import { startReceiver } from './lib/receiver.js';
+import { startStack } from './lib/stack.js';
 import { waitFor } from './lib/wait.js';
 
 const SECRET = 'e2eActionSecret-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKL';
@@ -24,17 +22,7 @@ function links(entries) {
 }
 
 test('entries published by bulk, release and scheduled actions carry their context headers', async (t) => {
-  const caddyBin = process.env.CADDY_BIN;
-  assert.ok(caddyBin, 'CADDY_BIN is not set: build a caddy binary that includes this module and run CADDY_BIN=/path/to/caddy npm test');
-  const receiver = await startReceiver(SECRET);
-  t.after(() => receiver.close());
-  const caddy = await startCaddy({ caddyBin, receiverPort: receiver.port, secret: SECRET });
-  t.after(() => caddy.stop());
-
-  const client = createClient(
-    { accessToken: 'e2e-token', host: caddy.gatewayHost, insecure: true },
-    { type: 'plain', defaults: { spaceId: SPACE } },
-  );
+  const { receiver, caddy, client } = await startStack(t, SECRET, { spaceId: SPACE });
   const entries = [];
   for (const title of ['bulk 1', 'bulk 2', 'release 1', 'scheduled 1']) {
     entries.push(await client.entry.create({ ...ENV, contentTypeId: 'post' }, { fields: { title: { 'en-US': title } } }));

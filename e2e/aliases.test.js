@@ -4,26 +4,15 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createClient } from 'contentful-management';
-import { HOOK_PATH, startCaddy } from './lib/caddy.js';
-import { startReceiver } from './lib/receiver.js';
+import { HOOK_PATH } from './lib/caddy.js';
+import { startStack } from './lib/stack.js';
 import { waitFor } from './lib/wait.js';
 
 const SECRET = 'e2eAliasSecret-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLM';
 const SPACE = 'e2e-alias';
 
 test('a write through an environment alias is reported with the alias', async (t) => {
-  const caddyBin = process.env.CADDY_BIN;
-  assert.ok(caddyBin, 'CADDY_BIN is not set: build a caddy binary that includes this module and run CADDY_BIN=/path/to/caddy npm test');
-  const receiver = await startReceiver(SECRET);
-  t.after(() => receiver.close());
-  const caddy = await startCaddy({ caddyBin, receiverPort: receiver.port, secret: SECRET });
-  t.after(() => caddy.stop());
-
-  const client = createClient(
-    { accessToken: 'e2e-token', host: caddy.gatewayHost, insecure: true },
-    { type: 'plain', defaults: { spaceId: SPACE } },
-  );
+  const { receiver, caddy, client } = await startStack(t, SECRET, { spaceId: SPACE });
   await client.environment.createWithId({ environmentId: 'prod-2' }, { name: 'prod-2' });
   const alias = await client.environmentAlias.createWithId(
     { environmentAliasId: 'master' },

@@ -7,10 +7,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { verifyRequest } from '@contentful/node-apps-toolkit';
-import { createClient } from 'contentful-management';
-import { HOOK_PATH, startCaddy } from './lib/caddy.js';
+import { HOOK_PATH } from './lib/caddy.js';
 import { CONTENT_TYPE_ID, LOCALE, runLifecycle } from './lib/lifecycle.js';
-import { canonicalRequest, startReceiver } from './lib/receiver.js';
+import { canonicalRequest } from './lib/receiver.js';
+import { startStack } from './lib/stack.js';
 import { waitFor } from './lib/wait.js';
 
 /** The space signing secret: 64 characters of Contentful's alphabet. */
@@ -121,20 +121,7 @@ function checkBody(call, { topic, id }, where) {
 }
 
 test('SDK writes through the gateway become signed Contentful webhooks', async (t) => {
-  const caddyBin = process.env.CADDY_BIN;
-  assert.ok(
-    caddyBin,
-    'CADDY_BIN is not set: build a caddy binary that includes this module and run CADDY_BIN=/path/to/caddy npm test',
-  );
-  const receiver = await startReceiver(SECRET);
-  t.after(() => receiver.close());
-  const caddy = await startCaddy({ caddyBin, receiverPort: receiver.port, secret: SECRET });
-  t.after(() => caddy.stop());
-
-  const client = createClient(
-    { accessToken: 'e2e-token', host: caddy.gatewayHost, insecure: true },
-    { type: 'plain', defaults: { spaceId: SPACE, environmentId: ENVIRONMENT } },
-  );
+  const { receiver, caddy, client } = await startStack(t, SECRET, { spaceId: SPACE, environmentId: ENVIRONMENT });
 
   // After each write, wait for its webhook before the next one: deliveries
   // run concurrently, so only this makes the arrival order the event order.

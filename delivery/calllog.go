@@ -1,14 +1,12 @@
 package delivery
 
 import (
-	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
 
-	"github.com/cmsevents/caddy-cms-events/events"
 	"github.com/dgraph-io/badger/v4"
+	"go.uber.org/zap"
 )
 
 // MaxCallsPerWebhook is how many call-log entries are kept per webhook
@@ -117,7 +115,8 @@ type CallDetailsResponse struct {
 }
 
 // Calls returns the webhook's call-log entries newest first, skipping skip
-// and returning at most limit of them, and how many there are in all.
+// and returning at most limit of them, and how many there are in all. An
+// entry that cannot be decoded is logged and left out of the page.
 func (s *Store) Calls(webhookID string, skip, limit int) (items []CallOverview, total int, err error) {
 	total, entries := s.calls.page(webhookID, skip, limit, time.Now().Unix())
 	items = make([]CallOverview, 0, len(entries))
@@ -125,8 +124,13 @@ func (s *Store) Calls(webhookID string, skip, limit int) (items []CallOverview, 
 		for _, e := range entries {
 			err := readCall(txn, webhookID, e, func(v []byte) error {
 				ov, err := decodeOverview(v)
+				if err != nil {
+					s.log.Warn("unreadable call-log entry left out of the list; it expires with the retention",
+						zap.String("webhook", webhookID), zap.String("call", e.id), zap.Error(err))
+					return nil
+				}
 				items = append(items, ov)
-				return err
+				return nil
 			})
 			if err != nil {
 				return err
@@ -194,61 +198,4 @@ func readCall(txn *badger.Txn, webhookID string, e callEntry, read func(v []byte
 		return err
 	}
 	return item.Value(read)
-}
-
-// callExtra is what a stored call holds besides its overview: the request
-// and response, and what redelivering it needs.
-type callExtra struct {
-	Request    CallDetailsRequest  `json:"request"`
-	Response   CallDetailsResponse `json:"response"`
-	DeliveryID string              `json:"deliveryId"`
-	// Delivered is set when the call delivered the delivery.
-	Delivered bool          `json:"delivered"`
-	Event     *events.Event `json:"event"`
-}
-
-// encodeCall returns the stored value of a call: the length of the
-// overview's JSON as a uvarint, the overview's JSON, then the rest's JSON,
-// so that listing calls decodes the small overview only.
-func encodeCall(ov *CallOverview, ex *callExtra) ([]byte, error) {
-	head, err := json.Marshal(ov)
-	if err != nil {
-		return nil, err
-	}
-	rest, err := json.Marshal(ex)
-	if err != nil {
-		return nil, err
-	}
-	v := binary.AppendUvarint(make([]byte, 0, binary.MaxVarintLen64+len(head)+len(rest)), uint64(len(head)))
-	return append(append(v, head...), rest...), nil
-}
-
-// splitCall splits a stored call into its two JSON documents.
-func splitCall(v []byte) (head, rest []byte, err error) {
-	n, k := binary.Uvarint(v)
-	if k <= 0 || n > uint64(len(v)-k) {
-		return nil, nil, errors.New("stored call is malformed")
-	}
-	return v[k : k+int(n)], v[k+int(n):], nil
-}
-
-// decodeOverview decodes the overview of a stored call.
-func decodeOverview(v []byte) (ov CallOverview, err error) {
-	head, _, err := splitCall(v)
-	if err == nil {
-		err = json.Unmarshal(head, &ov)
-	}
-	return ov, err
-}
-
-// decodeCall decodes a stored call.
-func decodeCall(v []byte) (ov CallOverview, ex callExtra, err error) {
-	head, rest, err := splitCall(v)
-	if err == nil {
-		err = json.Unmarshal(head, &ov)
-	}
-	if err == nil {
-		err = json.Unmarshal(rest, &ex)
-	}
-	return ov, ex, err
 }

@@ -188,10 +188,7 @@ func recordTestCall(t testing.TB, s *Store, webhookID string, status int) string
 	now := time.Now()
 	a := attempt{requestAt: now, responseAt: now, request: CallRequest{Method: "POST", URL: "http://receiver/"}, response: CallResponse{StatusCode: status}}
 	id := newCallID()
-	cw, err := newCallWrite(id, dl, &a, Delivered)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cw := newCallWrite(id, dl, &a, Delivered)
 	lost, err := s.settle(claimed{d: dl, leaseKey: leaseKey(now, dl.ID, webhookID)}, settlement{kind: settleDone, call: cw})
 	if err != nil || !lost {
 		t.Fatalf("settle = %v, %v; want a lost lease", lost, err)
@@ -347,7 +344,7 @@ func TestCallLogKeepsNoSecrets(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The files are readable as they are: what the log keeps is there.
-	for _, kept := range []string{"[redacted]", `"X-Source":"contentful"`, "e-ev1"} {
+	for _, kept := range []string{"[redacted]", string(appendString(appendString(nil, "X-Source"), "contentful")), "e-ev1"} {
 		if !bytes.Contains(stored, []byte(kept)) {
 			t.Fatalf("stored bytes lack %q; the check below would prove nothing", kept)
 		}

@@ -3,9 +3,6 @@ package delivery
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"fmt"
-	"net/http"
-	"strings"
 	"time"
 )
 
@@ -25,66 +22,23 @@ func newCallID() string {
 }
 
 // newCallWrite makes the call-log entry of an attempt of dl.
-func newCallWrite(id string, dl *Delivery, a *attempt, outcome Outcome) (*callWrite, error) {
-	ev := dl.Event
+func newCallWrite(id string, dl *Delivery, a *attempt, outcome Outcome) *callWrite {
 	status := a.response.StatusCode
-	ov := CallOverview{
-		Sys: CallSys{
-			ID:        id,
-			Type:      CallOverviewType,
-			Space:     newLink("Space", ev.Space),
-			CreatedBy: newLink("WebhookDefinition", dl.WebhookID),
-			CreatedAt: formatCallTime(a.requestAt),
-		},
-		StatusCode: status,
-		Errors:     []string{},
-		EventType:  ev.Action(),
-		URL:        a.request.URL,
-		RequestAt:  formatCallTime(a.requestAt),
-		ResponseAt: formatCallTime(a.responseAt),
-	}
+	var errName string
 	if status == 0 {
-		if name := callErrorName(a.err); name != "" {
-			ov.Errors = []string{name}
-		}
+		errName = callErrorName(a.err)
 	}
-	ex := callExtra{
-		Request: CallDetailsRequest{
-			URL:     a.request.URL,
-			Method:  a.request.Method,
-			Headers: flatHeader(a.request.Header),
-			Body:    string(a.request.Body),
-		},
-		Response: CallDetailsResponse{
-			URL:        a.request.URL,
-			Headers:    flatHeader(a.response.Header),
-			Body:       string(a.response.Body),
-			StatusCode: status,
-		},
-		DeliveryID: dl.ID,
-		Delivered:  outcome == Delivered,
-		Event:      ev,
+	return &callWrite{
+		webhookID: dl.WebhookID,
+		id:        id,
+		healthy:   status > 0 && status < 300,
+		value:     encodeCall(id, dl, a, errName, outcome == Delivered),
 	}
-	v, err := encodeCall(&ov, &ex)
-	if err != nil {
-		return nil, fmt.Errorf("encode call %s: %w", id, err)
-	}
-	return &callWrite{webhookID: dl.WebhookID, id: id, healthy: status > 0 && status < 300, value: v}, nil
 }
 
 // formatCallTime formats t with CallTimeLayout.
 func formatCallTime(t time.Time) string {
 	return t.UTC().Format(CallTimeLayout)
-}
-
-// flatHeader returns h as a map with one value per name, several values
-// joined by ", ".
-func flatHeader(h http.Header) map[string]string {
-	m := make(map[string]string, len(h))
-	for name, vals := range h {
-		m[name] = strings.Join(vals, ", ")
-	}
-	return m
 }
 
 // recordCall returns the writes that add c to the call log at now, and

@@ -35,8 +35,9 @@ type DispatcherOptions struct {
 	DenyPrivate bool
 	// Logger receives one entry per attempt (never payloads or secrets).
 	Logger *zap.Logger
-	// OnResult, if set, is called after every attempt, from the worker
-	// that made it; it should return quickly.
+	// OnResult, if set, is called after every attempt once its outcome is
+	// recorded, from a goroutine of that attempt (calls for different
+	// attempts may run at once); it should return quickly.
 	OnResult func(Result)
 	// Now tells the time; default time.Now.
 	Now func() time.Time
@@ -45,7 +46,9 @@ type DispatcherOptions struct {
 // Dispatcher sends due deliveries of its endpoints from a Store. Several
 // dispatchers may share a Store (an old and a new configuration during a
 // reload): the store makes claims one at a time, with a lease, so no
-// delivery is sent by two at once.
+// delivery is sent by two at once. A dispatcher claims up to twice as many
+// deliveries as it has workers, so that a worker ending a call finds the
+// next one claimed; its workers start calls in claim (due) order.
 type Dispatcher struct {
 	store     *Store
 	endpoints map[string]*endpoint
@@ -60,11 +63,18 @@ type Dispatcher struct {
 	started bool
 	stopped bool
 
-	sub         *subscription
-	quit        chan struct{}
-	loopDone    chan struct{}
-	rescan      chan struct{} // a worker freed up or a webhook was resumed
-	busy        atomic.Int64
+	sub      *subscription
+	quit     chan struct{}
+	loopDone chan struct{}
+	rescan   chan struct{} // a call ended, a claim was given back or a webhook was resumed
+	// ready holds the claimed deliveries no worker has taken yet, in claim
+	// order.
+	ready chan claimed
+	// busy counts the calls in flight, held the claimed deliveries whose
+	// call is not over (in ready or in flight).
+	busy, held atomic.Int64
+	// sends counts the workers and the attempts whose outcome is being
+	// recorded.
 	sends       sync.WaitGroup
 	sendCtx     context.Context
 	cancelSends context.CancelFunc
@@ -87,6 +97,7 @@ func NewDispatcher(opts DispatcherOptions) *Dispatcher {
 	if d.workers <= 0 {
 		d.workers = DefaultWorkers
 	}
+	d.ready = make(chan claimed, d.maxHeld())
 	if d.client == nil {
 		d.client = NewClient(d.workers, opts.DenyPrivate)
 		d.ownClient = true
@@ -117,13 +128,18 @@ func (d *Dispatcher) Start() {
 	}
 	d.started = true
 	d.sub = d.store.subs.add(d.applyPause)
+	d.sends.Add(d.workers)
+	for range d.workers {
+		go d.work()
+	}
 	go d.loop()
 }
 
-// Stop stops claiming and waits for the calls in flight until ctx ends;
-// calls still running then are cancelled and their deliveries are due again
-// at once (the attempt not counted). Everything not sent stays queued. The
-// error reports interrupted calls.
+// Stop stops claiming, gives back the claimed deliveries no call has started
+// for, and waits for the calls in flight until ctx ends; calls still running
+// then are cancelled and their deliveries are due again at once (the attempt
+// not counted). Everything not sent stays queued. The error reports
+// interrupted calls.
 func (d *Dispatcher) Stop(ctx context.Context) error {
 	d.mu.Lock()
 	if !d.started || d.stopped {
@@ -137,6 +153,7 @@ func (d *Dispatcher) Stop(ctx context.Context) error {
 	close(d.quit)
 	<-d.loopDone
 	d.store.subs.remove(d.sub)
+	d.giveBackReady()
 
 	done := make(chan struct{})
 	go func() {
@@ -181,10 +198,7 @@ func (d *Dispatcher) SetPaused(id string, paused bool) bool {
 func (d *Dispatcher) applyPause(id string, paused bool) {
 	ep, ok := d.endpoints[id]
 	if ok && ep.paused.Swap(paused) && !paused {
-		select {
-		case d.rescan <- struct{}{}:
-		default:
-		}
+		d.signalRescan()
 	}
 }
 
@@ -194,12 +208,14 @@ func (d *Dispatcher) Paused(id string) bool {
 	return ok && ep.paused.Load()
 }
 
-// loop claims due deliveries while workers are free and otherwise sleeps
-// until a commit adds work, a worker frees up, the earliest delivery comes
-// due or the periodic rescan. While every webhook of the dispatcher is
-// paused, commits do not start a scan (it would walk the paused backlog on
-// every write); the periodic rescan still ends deliveries of removed
-// webhooks.
+// loop claims due deliveries while it holds fewer than twice as many as it
+// has workers, and otherwise sleeps until a commit adds work, a call ends,
+// the earliest delivery comes due or the periodic rescan. Holding more
+// claims than workers lets a worker that ends a call start the next one at
+// once, without waiting for a claim to be committed. While every webhook of
+// the dispatcher is paused, commits do not start a scan (it would walk the
+// paused backlog on every write); the periodic rescan still ends deliveries
+// of removed webhooks.
 func (d *Dispatcher) loop() {
 	defer close(d.loopDone)
 	timer := time.NewTimer(rescanInterval)
@@ -208,21 +224,20 @@ func (d *Dispatcher) loop() {
 	for {
 		if scan {
 			wait := rescanInterval
-			if free := d.workers - int(d.busy.Load()); free > 0 {
+			if free := d.maxHeld() - int(d.held.Load()); free > 0 {
 				now := d.now()
 				res, err := d.store.claim(claimRequest{now: now, max: free, lease: d.leaseFor, sub: d.sub})
 				if err != nil {
 					d.log.Error("claiming due deliveries failed; retrying at the next rescan", zap.Error(err))
 				}
 				for _, c := range res.claimed {
-					d.busy.Add(1)
-					d.sends.Add(1)
-					go d.deliver(c)
+					d.held.Add(1)
+					d.ready <- c
 				}
 				if res.removed > 0 {
 					d.log.Warn("deliveries of webhooks removed from the configuration kept as failed", zap.Int("count", res.removed))
 				}
-				if res.more && int(d.busy.Load()) < d.workers {
+				if res.more && int(d.held.Load()) < d.maxHeld() {
 					continue
 				}
 				if !res.next.IsZero() {
@@ -244,6 +259,9 @@ func (d *Dispatcher) loop() {
 	}
 }
 
+// maxHeld is how many claimed deliveries the dispatcher holds at most.
+func (d *Dispatcher) maxHeld() int { return 2 * d.workers }
+
 // anyClaimable reports whether some webhook of the dispatcher is not paused.
 func (d *Dispatcher) anyClaimable() bool {
 	for _, ep := range d.endpoints {
@@ -263,32 +281,64 @@ func (d *Dispatcher) leaseFor(webhookID string) (lease time.Duration, claimable,
 	return ep.lease(), !ep.paused.Load(), true
 }
 
-// deliver makes one attempt of a claimed delivery and records its outcome.
-// The worker counts as free once the call is over, so the next claim can be
-// committed together with this outcome.
-func (d *Dispatcher) deliver(c claimed) {
+// work is a worker: it sends the claimed deliveries from ready, one at a
+// time, until the dispatcher stops.
+func (d *Dispatcher) work() {
 	defer d.sends.Done()
+	for {
+		select {
+		case <-d.quit:
+			return
+		case c := <-d.ready:
+			d.deliver(c)
+		}
+	}
+}
+
+// deliver makes one attempt of the claimed c. It gives the claim back
+// instead, without counting an attempt, when the dispatcher stops, the
+// webhook was paused meanwhile, or the lease would end before a call that
+// takes the whole timeout could be recorded. The worker is free again once
+// the call is over: the outcome is recorded by a goroutine of its own, so
+// the next claim can be committed together with it.
+func (d *Dispatcher) deliver(c claimed) {
 	dl := c.d
 	ep := d.endpoints[dl.WebhookID]
+	if d.stopping() || ep.paused.Load() || dl.DueAt.Sub(d.now()) < ep.Timeout+leaseMargin/2 {
+		d.giveBack(c)
+		return
+	}
+	d.busy.Add(1)
 	start := time.Now()
 	a := d.call(ep, dl)
 	took := time.Since(start)
 	d.busy.Add(-1)
-	select {
-	case d.rescan <- struct{}{}:
-	default:
-	}
+	d.held.Add(-1)
+	d.signalRescan()
+	d.sends.Add(1)
+	go d.record(c, ep, a, took)
+}
 
+// stopping reports whether Stop was called.
+func (d *Dispatcher) stopping() bool {
+	select {
+	case <-d.quit:
+		return true
+	default:
+		return false
+	}
+}
+
+// record records the outcome of an attempt of c and its call-log entry,
+// logs it and reports it to OnResult.
+func (d *Dispatcher) record(c claimed, ep *endpoint, a attempt, took time.Duration) {
+	defer d.sends.Done()
+	dl := c.d
 	st, outcome := d.settlementFor(ep, dl, a)
 	var callID string
 	if outcome != Interrupted {
-		id := newCallID()
-		cw, err := newCallWrite(id, dl, &a, outcome)
-		if err != nil {
-			d.log.Error("the call could not be added to the call log", zap.String("webhook", dl.WebhookID), zap.Error(err))
-		} else {
-			st.call, callID = cw, id
-		}
+		callID = newCallID()
+		st.call = newCallWrite(callID, dl, &a, outcome)
 	}
 	lost, err := d.store.settle(c, st)
 	d.logAttempt(dl, a, st, outcome, took, lost, err)
@@ -303,6 +353,38 @@ func (d *Dispatcher) deliver(c claimed) {
 			Response:   a.response,
 			CallID:     callID,
 		})
+	}
+}
+
+// giveBackReady gives back the claimed deliveries no worker has taken.
+// The loop must have ended.
+func (d *Dispatcher) giveBackReady() {
+	for {
+		select {
+		case c := <-d.ready:
+			d.giveBack(c)
+		default:
+			return
+		}
+	}
+}
+
+// giveBack returns a claimed delivery that was not sent to the queue, due
+// at once with its attempt not counted.
+func (d *Dispatcher) giveBack(c claimed) {
+	d.held.Add(-1)
+	if _, err := d.store.settle(c, settlement{kind: settleRelease, at: d.now()}); err != nil {
+		d.log.Error("giving back a claimed delivery failed; it is due again when its lease ends",
+			zap.String("webhook", c.d.WebhookID), zap.String("delivery", c.d.ID), zap.Error(err))
+	}
+	d.signalRescan()
+}
+
+// signalRescan asks the loop to claim again.
+func (d *Dispatcher) signalRescan() {
+	select {
+	case d.rescan <- struct{}{}:
+	default:
 	}
 }
 
@@ -326,6 +408,9 @@ func (d *Dispatcher) settlementFor(ep *endpoint, dl *Delivery, a attempt) (settl
 // logAttempt logs one attempt: success at Debug, a retry at Warn, a final
 // failure at Error. Payloads and header values are never logged.
 func (d *Dispatcher) logAttempt(dl *Delivery, a attempt, st settlement, outcome Outcome, took time.Duration, lost bool, err error) {
+	if outcome == Delivered && !lost && err == nil && !d.log.Core().Enabled(zapcore.DebugLevel) {
+		return
+	}
 	fields := []zap.Field{
 		zap.String("webhook", dl.WebhookID),
 		zap.String("delivery", dl.ID),

@@ -13,5 +13,8 @@
 // repeats by their idempotency key.
 // Every attempt is kept in a call log in Contentful's shapes ([Store.Calls],
 // [Store.Call], [Store.Health]); pauses are kept in the store
-// ([Store.SetPaused]). The package does not import Caddy.
+// ([Store.SetPaused]). Deliveries and calls are stored in a compact binary
+// layout that starts with a version byte; a stored value in another layout
+// is logged and moved to the failed list (a delivery) or left out of the
+// listing (a call), never sent. The package does not import Caddy.
 package delivery

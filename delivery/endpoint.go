@@ -1,7 +1,11 @@
 package delivery
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
 	"fmt"
+	"hash"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -72,6 +76,18 @@ type Rendered = events.Rendered
 type endpoint struct {
 	Endpoint
 	paused atomic.Bool
+	// macs holds HMACs keyed with Secret, ready for reuse (see mac).
+	macs sync.Pool
+}
+
+// mac returns an HMAC-SHA256 keyed with the signing secret, in its initial
+// state; give it back to ep.macs after use.
+func (ep *endpoint) mac() hash.Hash {
+	if m, ok := ep.macs.Get().(hash.Hash); ok {
+		m.Reset()
+		return m
+	}
+	return hmac.New(sha256.New, []byte(ep.Secret))
 }
 
 // newEndpoint copies e and fills in defaults.

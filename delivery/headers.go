@@ -30,7 +30,7 @@ type headerSet struct {
 // set adds or replaces a header.
 func (h *headerSet) set(name, value string) {
 	for i, n := range h.names {
-		if strings.EqualFold(n, name) {
+		if len(n) == len(name) && strings.EqualFold(n, name) {
 			h.names[i], h.values[i] = name, value
 			return
 		}
@@ -43,7 +43,10 @@ func (h *headerSet) set(name, value string) {
 // event context headers, then the headers the dispatcher owns, so that later
 // ones win on a name clash.
 func callHeaders(ep *endpoint, r *Rendered, d *Delivery, withBody bool) *headerSet {
-	h := &headerSet{}
+	// Room for the custom and context headers, and the ten the
+	// dispatcher sets (signing included).
+	n := len(r.Header) + len(d.Event.Headers) + 10
+	h := &headerSet{names: make([]string, 0, n), values: make([]string, 0, n)}
 	for name, vals := range r.Header {
 		h.set(name, strings.Join(vals, ", "))
 	}
@@ -65,23 +68,26 @@ func callHeaders(ep *endpoint, r *Rendered, d *Delivery, withBody bool) *headerS
 	return h
 }
 
-// signedSubset returns the headers to sign: Content-Type and every
+// signed returns the headers to sign: Content-Type and every
 // X-Contentful-* header.
-func (h *headerSet) signedSubset() map[string]string {
-	m := make(map[string]string, len(h.names))
+func (h *headerSet) signed() []headerPair {
+	pairs := make([]headerPair, 0, len(h.names))
 	for i, n := range h.names {
-		l := strings.ToLower(n)
-		if l == "content-type" || strings.HasPrefix(l, "x-contentful-") {
-			m[n] = h.values[i]
+		if strings.EqualFold(n, "Content-Type") || len(n) >= len(contentfulPrefix) && strings.EqualFold(n[:len(contentfulPrefix)], contentfulPrefix) {
+			pairs = append(pairs, headerPair{n, h.values[i]})
 		}
 	}
-	return m
+	return pairs
 }
+
+// contentfulPrefix starts the names of the headers Contentful defines.
+const contentfulPrefix = "X-Contentful-"
 
 // apply writes the headers into dst under their exact names.
 func (h *headerSet) apply(dst http.Header) {
+	vals := slices.Clone(h.values)
 	for i, n := range h.names {
-		dst[n] = []string{h.values[i]}
+		dst[n] = vals[i : i+1 : i+1]
 	}
 }
 
@@ -89,19 +95,43 @@ func (h *headerSet) apply(dst http.Header) {
 // not HTTP tokens and values with control characters other than tab.
 func (h *headerSet) check() error {
 	for i, n := range h.names {
-		if n == "" || strings.IndexFunc(n, func(r rune) bool { return !tokenChar(r) }) >= 0 {
+		if !validName(n) {
 			return fmt.Errorf("header name %q is not valid in HTTP; fix the webhook's headers", n)
 		}
-		if strings.IndexFunc(h.values[i], func(r rune) bool { return r < ' ' && r != '\t' || r == 0x7f }) >= 0 {
+		if !validValue(h.values[i]) {
 			return fmt.Errorf("header %s has a control character in its value; fix the webhook's headers", n)
 		}
 	}
 	return nil
 }
 
-// tokenChar reports whether r may appear in an HTTP header name (RFC 9110 tchar).
-func tokenChar(r rune) bool {
-	return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || strings.ContainsRune("!#$%&'*+-.^_`|~", r)
+// validName reports whether n is an HTTP token (RFC 9110), which a header
+// name must be.
+func validName(n string) bool {
+	if n == "" {
+		return false
+	}
+	for i := 0; i < len(n); i++ {
+		if !tokenChar(n[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// validValue reports whether v has no control characters other than tab.
+func validValue(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c < ' ' && c != '\t' || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// tokenChar reports whether c may appear in an HTTP header name (RFC 9110 tchar).
+func tokenChar(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
 }
 
 // encodeWebhookName returns name as it is when it is printable ASCII, and
@@ -117,13 +147,14 @@ func encodeWebhookName(name string) string {
 }
 
 // redactedHeader returns a copy of h with the values of the secret headers
-// and of Authorization replaced.
+// and of Authorization replaced. The other values are shared with h.
 func redactedHeader(h http.Header, secret []string) http.Header {
-	out := h.Clone()
-	for k := range out {
+	out := make(http.Header, len(h))
+	for k, v := range h {
 		if strings.EqualFold(k, "Authorization") || slices.ContainsFunc(secret, func(s string) bool { return strings.EqualFold(k, s) }) {
-			out[k] = []string{"[redacted]"}
+			v = []string{"[redacted]"}
 		}
+		out[k] = v
 	}
 	return out
 }

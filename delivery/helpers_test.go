@@ -73,11 +73,15 @@ func records(t testing.TB, s *Store, prefix []byte) []*Delivery {
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: true})
 		defer it.Close()
 		for it.Rewind(); it.Valid(); it.Next() {
-			var d Delivery
-			if err := it.Item().Value(func(v []byte) error { return json.Unmarshal(v, &d) }); err != nil {
+			v, err := it.Item().ValueCopy(nil)
+			if err != nil {
 				return err
 			}
-			out = append(out, &d)
+			d, err := decodeDelivery(v)
+			if err != nil {
+				return err
+			}
+			out = append(out, d)
 		}
 		return nil
 	})

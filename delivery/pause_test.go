@@ -57,7 +57,7 @@ func TestDispatcherFollowsStorePauses(t *testing.T) {
 	enqueue(t, s, "a", "ev1")
 	// A webhook nobody pauses proves the dispatcher claims meanwhile.
 	enqueue(t, s, "b", "ev2")
-	waitFor(t, 5*time.Second, "the unknown webhook's delivery to fail", func() bool { _, failed := s.Counts(); return failed == 1 })
+	waitFor(t, rescanInterval+5*time.Second, "the unknown webhook's delivery to fail at the periodic rescan", func() bool { _, failed := s.Counts(); return failed == 1 })
 	if n := len(rc.got()); n != 0 {
 		t.Fatalf("paused webhook got %d calls", n)
 	}

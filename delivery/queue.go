@@ -3,7 +3,6 @@ package delivery
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -207,9 +206,9 @@ func (sc *claimScan) take(item *badger.Item, id, webhookID string) error {
 	if bytes.HasPrefix(key, leasePrefix) {
 		sc.ended = append(sc.ended, key)
 	}
-	var d Delivery
-	if err := json.Unmarshal(raw, &d); err != nil {
-		sc.s.log.Error("unreadable delivery moved to the failed list",
+	d, err := decodeDelivery(raw)
+	if err != nil {
+		sc.s.log.Error("unreadable delivery moved to the failed list; it cannot be sent or redelivered",
 			zap.String("webhook", webhookID), zap.String("delivery", id), zap.Error(err))
 		sc.writes = append(sc.writes, write{key: failedKey(webhookID, id), value: raw})
 		sc.toFailed++
@@ -218,25 +217,20 @@ func (sc *claimScan) take(item *badger.Item, id, webhookID string) error {
 	leaseFor, _, known := sc.req.lease(webhookID)
 	if !known {
 		d.LastError = fmt.Sprintf("webhook %s was removed from the configuration", webhookID)
-		v, err := json.Marshal(&d)
-		if err != nil {
-			return fmt.Errorf("encode delivery %s: %w", id, err)
-		}
-		sc.writes = append(sc.writes, write{key: failedKey(webhookID, id), value: v})
+		sc.writes = append(sc.writes, write{key: failedKey(webhookID, id), value: encodeDelivery(d)})
 		sc.res.removed++
 		sc.toFailed++
 		return nil
 	}
+	// The stored value is claimed as it is, with its attempt and due time
+	// rewritten; d.Event.Payload aliases raw, which is not changed again.
 	d.Attempt++
 	d.DueAt = sc.req.now.Add(leaseFor)
-	v, err := json.Marshal(&d)
-	if err != nil {
-		return fmt.Errorf("encode delivery %s: %w", id, err)
-	}
+	setDeliveryHead(raw, d.Attempt, d.DueAt)
 	lk := leaseKey(d.DueAt, d.ID, d.WebhookID)
-	sc.writes = append(sc.writes, write{key: lk, value: v})
+	sc.writes = append(sc.writes, write{key: lk, value: raw})
 	sc.started[string(lk)] = lease{end: d.DueAt, deliveryID: d.ID, webhookID: d.WebhookID}
-	sc.res.claimed = append(sc.res.claimed, claimed{d: &d, leaseKey: lk})
+	sc.res.claimed = append(sc.res.claimed, claimed{d: d, leaseKey: lk})
 	return nil
 }
 
@@ -268,10 +262,7 @@ type settlement struct {
 // claimed the delivery meanwhile; only the call is recorded then.
 func (s *Store) settle(c claimed, st settlement) (lost bool, err error) {
 	o := newOp(func(txn *badger.Txn) ([]write, error) {
-		writes, err := s.settleWrites(txn, c, st)
-		if err != nil {
-			return nil, err
-		}
+		writes := s.settleWrites(c, st)
 		lost = writes == nil
 		if !lost {
 			delete(s.leases, string(c.leaseKey))
@@ -297,17 +288,15 @@ func (s *Store) settle(c claimed, st settlement) (lost bool, err error) {
 }
 
 // settleWrites returns the writes that settle c; nil when its lease is gone.
-func (s *Store) settleWrites(txn *badger.Txn, c claimed, st settlement) ([]write, error) {
-	_, err := txn.Get(c.leaseKey)
-	if errors.Is(err, badger.ErrKeyNotFound) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read claimed delivery %s: %w", c.d.ID, err)
+// The store's leases mirror the lease keys, so no key is read. Committer
+// only.
+func (s *Store) settleWrites(c claimed, st settlement) []write {
+	if _, ok := s.leases[string(c.leaseKey)]; !ok {
+		return nil
 	}
 	writes := []write{{key: c.leaseKey, del: true}}
 	if st.kind == settleDone {
-		return writes, nil
+		return writes
 	}
 	d := *c.d
 	if st.lastError != "" {
@@ -321,11 +310,7 @@ func (s *Store) settleWrites(txn *badger.Txn, c claimed, st settlement) ([]write
 		}
 		key = queueKey(d.DueAt, d.ID, d.WebhookID)
 	}
-	v, err := json.Marshal(&d)
-	if err != nil {
-		return nil, fmt.Errorf("encode delivery %s: %w", d.ID, err)
-	}
-	return append(writes, write{key: key, value: v}), nil
+	return append(writes, write{key: key, value: encodeDelivery(&d)})
 }
 
 // QueueStats counts the queue by scanning its keys: depth is every pending

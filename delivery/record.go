@@ -9,8 +9,9 @@ import (
 	"github.com/cmsevents/caddy-cms-events/events"
 )
 
-// Delivery is one event to be sent to one webhook. It is stored as JSON in the
-// queue (pending) or in the failed list.
+// Delivery is one event to be sent to one webhook. It is stored in the queue
+// (pending), among the claims or in the failed list, in the binary layout of
+// encodeDelivery.
 type Delivery struct {
 	// ID is 32 random lowercase hex characters, set by NewDelivery.
 	ID string `json:"id"`

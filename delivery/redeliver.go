@@ -3,12 +3,12 @@ package delivery
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
+	"go.uber.org/zap"
 )
 
 // ErrNotFound is wrapped by the errors about a call the store does not have.
@@ -66,13 +66,9 @@ func (s *Store) redeliverWrites(txn *badger.Txn, webhookID string, ex *callExtra
 				return nil, err
 			}
 			d.Attempt, d.DueAt = 0, now
-			writes, err := requeue(fk, d)
-			if err != nil {
-				return nil, err
-			}
 			s.failed.Add(-1)
 			s.depth.Add(1)
-			return writes, nil
+			return requeue(fk, d), nil
 		case !errors.Is(err, badger.ErrKeyNotFound):
 			return nil, fmt.Errorf("read failed delivery %s: %w", ex.DeliveryID, err)
 		}
@@ -94,16 +90,12 @@ func (s *Store) redeliverWrites(txn *badger.Txn, webhookID string, ex *callExtra
 				return nil, err
 			}
 			d.DueAt = now
-			return requeue(key, d)
+			return requeue(key, d), nil
 		}
 	}
 	d := NewDelivery(webhookID, ex.Event, now)
-	v, err := json.Marshal(d)
-	if err != nil {
-		return nil, fmt.Errorf("encode delivery %s: %w", d.ID, err)
-	}
 	s.depth.Add(1)
-	return []write{{key: queueKey(now, d.ID, webhookID), value: v}}, nil
+	return []write{{key: queueKey(now, d.ID, webhookID), value: encodeDelivery(d)}}, nil
 }
 
 // findPending returns the key of the pending delivery deliveryID of the
@@ -175,17 +167,14 @@ func (s *Store) redeliverFailedChunk(txn *badger.Txn, webhookID string, since, n
 		}
 		d, err := readDelivery(item)
 		if err != nil {
-			continue // unreadable: it cannot be sent either
+			s.log.Warn("unreadable failed delivery left in the failed list; it cannot be sent", zap.String("webhook", webhookID), zap.Error(err))
+			continue
 		}
 		if d.CreatedAt.Before(since) {
 			continue
 		}
 		d.Attempt, d.DueAt = 0, now
-		w, err := requeue(last, d)
-		if err != nil {
-			return nil, 0, nil, false, err
-		}
-		writes = append(writes, w...)
+		writes = append(writes, requeue(last, d)...)
 		moved++
 	}
 	return s.movedFailed(writes, moved), moved, last, true, nil
@@ -201,19 +190,17 @@ func (s *Store) movedFailed(writes []write, n int) []write {
 
 // readDelivery decodes the delivery stored in item.
 func readDelivery(item *badger.Item) (*Delivery, error) {
-	var d Delivery
-	err := item.Value(func(v []byte) error { return json.Unmarshal(v, &d) })
-	if err != nil {
-		return nil, fmt.Errorf("read delivery %q: %w", item.Key(), err)
+	v, err := item.ValueCopy(nil)
+	if err == nil {
+		var d *Delivery
+		if d, err = decodeDelivery(v); err == nil {
+			return d, nil
+		}
 	}
-	return &d, nil
+	return nil, fmt.Errorf("read delivery %q: %w", item.Key(), err)
 }
 
 // requeue returns the writes that move d from key to the queue at d.DueAt.
-func requeue(key []byte, d *Delivery) ([]write, error) {
-	v, err := json.Marshal(d)
-	if err != nil {
-		return nil, fmt.Errorf("encode delivery %s: %w", d.ID, err)
-	}
-	return []write{{key: key, del: true}, {key: queueKey(d.DueAt, d.ID, d.WebhookID), value: v}}, nil
+func requeue(key []byte, d *Delivery) []write {
+	return []write{{key: key, del: true}, {key: queueKey(d.DueAt, d.ID, d.WebhookID), value: encodeDelivery(d)}}
 }

@@ -2,7 +2,6 @@ package delivery
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -125,10 +124,7 @@ func TestRedeliverLeftAlone(t *testing.T) {
 		t.Fatalf("claim = %+v, %v", res, err)
 	}
 	a := attempt{requestAt: now, responseAt: now, response: CallResponse{StatusCode: 503}}
-	cw, err := newCallWrite(newCallID(), d, &a, Retrying)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cw := newCallWrite(newCallID(), d, &a, Retrying)
 	// Record the call while the delivery is still claimed.
 	if lost, err := s.settle(claimed{d: d, leaseKey: []byte("l/none")}, settlement{kind: settleDone, call: cw}); err != nil || !lost {
 		t.Fatalf("settle = %v, %v", lost, err)
@@ -218,8 +214,7 @@ func TestRedeliverFailedInChunks(t *testing.T) {
 		for i := range total {
 			d := NewDelivery("w", testEvent(fmt.Sprint(i)), time.Now())
 			d.Attempt = 3
-			v, _ := json.Marshal(d)
-			if err := txn.Set(failedKey("w", d.ID), v); err != nil {
+			if err := txn.Set(failedKey("w", d.ID), encodeDelivery(d)); err != nil {
 				return err
 			}
 		}

@@ -75,11 +75,14 @@ func (d *Dispatcher) call(ep *endpoint, dl *Delivery) (a attempt) {
 		if withBody {
 			signed = r.Body
 		}
-		sig, names, ts := Sign(ep.Secret, method, req.URL.RequestURI(), headers.signedSubset(), signed, a.requestAt)
+		mac := ep.mac()
+		sig, names, ts := signPairs(mac, method, req.URL.RequestURI(), headers.signed(), signed, a.requestAt)
+		ep.macs.Put(mac)
 		headers.set(HeaderSignature, sig)
 		headers.set(HeaderSignedHeaders, names)
 		headers.set(HeaderTimestamp, ts)
 	}
+	req.Header = make(http.Header, len(headers.names)+1) // and Authorization
 	headers.apply(req.Header)
 	if ep.BasicUser != "" || ep.BasicPassword != "" {
 		req.SetBasicAuth(ep.BasicUser, ep.BasicPassword)

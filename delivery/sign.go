@@ -5,7 +5,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"sort"
+	"hash"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -55,50 +56,85 @@ func secretChar(c byte) bool {
 // X-Contentful-Signed-Headers and X-Contentful-Timestamp headers; every
 // header named in signedHeaders must be sent exactly once with the value signed.
 func Sign(secret string, method, requestTarget string, headers map[string]string, body []byte, ts time.Time) (signature, signedHeaders, timestamp string) {
+	pairs := make([]headerPair, 0, len(headers))
+	for name, value := range headers {
+		pairs = append(pairs, headerPair{name, value})
+	}
+	return signPairs(hmac.New(sha256.New, []byte(secret)), method, requestTarget, pairs, body, ts)
+}
+
+// headerPair is one header to sign.
+type headerPair struct{ name, value string }
+
+// Names of the headers the signature adds to the signed ones.
+const (
+	signedHeadersName = "x-contentful-signed-headers"
+	timestampName     = "x-contentful-timestamp"
+)
+
+// signPairs is Sign with the headers as pairs (each name once) and mac, an
+// HMAC-SHA256 keyed with the secret and not yet written to. It reorders and
+// rewrites pairs.
+func signPairs(mac hash.Hash, method, requestTarget string, pairs []headerPair, body []byte, ts time.Time) (signature, signedHeaders, timestamp string) {
 	timestamp = strconv.FormatInt(ts.UnixMilli(), 10)
 
-	names := make([]string, 0, len(headers))
-	for name := range headers {
-		names = append(names, name)
+	// Of the names that normalise alike, the one sorting last wins.
+	slices.SortFunc(pairs, func(a, b headerPair) int { return strings.Compare(a.name, b.name) })
+	for i, p := range pairs {
+		pairs[i] = headerPair{strings.ToLower(jsTrim(p.name)), jsTrim(p.value)}
 	}
-	sort.Strings(names)
-	norm := make(map[string]string, len(headers)+2)
-	for _, name := range names {
-		norm[strings.ToLower(jsTrim(name))] = jsTrim(headers[name])
-	}
-	keys := make([]string, 0, len(norm)+2)
-	for k := range norm {
-		keys = append(keys, k)
-	}
-	for _, k := range []string{"x-contentful-signed-headers", "x-contentful-timestamp"} {
-		if _, ok := norm[k]; !ok {
-			keys = append(keys, k)
+	slices.SortStableFunc(pairs, func(a, b headerPair) int { return strings.Compare(a.name, b.name) })
+	kept := pairs[:0]
+	for i, p := range pairs {
+		if i+1 < len(pairs) && pairs[i+1].name == p.name || p.name == signedHeadersName || p.name == timestampName {
+			continue
 		}
+		kept = append(kept, p)
 	}
-	sort.Strings(keys)
-	signedHeaders = strings.Join(keys, ",")
-	norm["x-contentful-timestamp"] = timestamp
-	norm["x-contentful-signed-headers"] = signedHeaders
+	kept = append(kept, headerPair{signedHeadersName, ""}, headerPair{timestampName, timestamp})
+	slices.SortFunc(kept, func(a, b headerPair) int { return strings.Compare(a.name, b.name) })
 
-	msg := make([]byte, 0, len(method)+3*len(requestTarget)+len(body)+96*len(keys))
+	var names strings.Builder
+	size := 0
+	for _, p := range kept {
+		size += len(p.name) + 1
+	}
+	names.Grow(size)
+	for i, p := range kept {
+		if i > 0 {
+			names.WriteByte(',')
+		}
+		names.WriteString(p.name)
+	}
+	signedHeaders = names.String()
+
+	path := normalizePath(requestTarget)
+	size = len(method) + len(path) + 3 + len(signedHeaders)
+	for _, p := range kept {
+		size += len(p.name) + len(p.value) + 2
+	}
+	msg := make([]byte, 0, size)
 	msg = append(msg, method...)
 	msg = append(msg, '\n')
-	msg = append(msg, normalizePath(requestTarget)...)
+	msg = append(msg, path...)
 	msg = append(msg, '\n')
-	for i, k := range keys {
+	for i, p := range kept {
 		if i > 0 {
 			msg = append(msg, ';')
 		}
-		msg = append(msg, k...)
+		msg = append(msg, p.name...)
 		msg = append(msg, ':')
-		msg = append(msg, norm[k]...)
+		if p.name == signedHeadersName {
+			msg = append(msg, signedHeaders...)
+		} else {
+			msg = append(msg, p.value...)
+		}
 	}
 	msg = append(msg, '\n')
-	msg = append(msg, body...)
-
-	mac := hmac.New(sha256.New, []byte(secret))
 	mac.Write(msg)
-	return hex.EncodeToString(mac.Sum(nil)), signedHeaders, timestamp
+	mac.Write(body)
+	var sum [sha256.Size]byte
+	return hex.EncodeToString(mac.Sum(sum[:0])), signedHeaders, timestamp
 }
 
 // normalizePath reproduces the toolkit's getNormalizedEncodedURI: the query

@@ -1,7 +1,6 @@
 package delivery
 
 import (
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -40,15 +39,11 @@ func (s *Store) releaseLeases(now time.Time) (int, error) {
 			if err != nil {
 				return fmt.Errorf("read claimed delivery %s: %w", id, err)
 			}
-			var d Delivery
-			if json.Unmarshal(raw, &d) == nil {
-				d.DueAt = now
-				if v, err := json.Marshal(&d); err == nil {
-					raw = v
-				}
+			if d, err := decodeDelivery(raw); err == nil {
+				setDeliveryHead(raw, d.Attempt, now)
 			}
 			// An unreadable value is queued as it is: the next claim
-			// moves it to the failed list.
+			// moves it to the failed list and logs why.
 			moves = append(moves, write{key: key, del: true}, write{key: queueKey(now, id, webhookID), value: raw})
 		}
 		return nil

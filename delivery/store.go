@@ -2,7 +2,6 @@ package delivery
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -257,11 +256,7 @@ func (s *Store) Enqueue(ctx context.Context, b Batch) error {
 		if err := checkDelivery(d); err != nil {
 			return err
 		}
-		v, err := json.Marshal(d)
-		if err != nil {
-			return fmt.Errorf("encode delivery %s: %w", d.ID, err)
-		}
-		writes = append(writes, write{key: queueKey(d.DueAt, d.ID, d.WebhookID), value: v})
+		writes = append(writes, write{key: queueKey(d.DueAt, d.ID, d.WebhookID), value: encodeDelivery(d)})
 	}
 	for _, kv := range b.Put {
 		if kv.Key == "" {

@@ -1,0 +1,168 @@
+package delivery
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/cmsevents/caddy-cms-events/events"
+)
+
+// deliveryLayout is the first byte of a stored delivery: the version of the
+// layout below, the only one this package reads.
+const deliveryLayout byte = 1
+
+// A stored delivery starts with fixed-size fields, which a claim rewrites in
+// place without decoding the rest:
+//
+//	[0]      deliveryLayout
+//	[1:5]    Attempt, uint32 big-endian
+//	[5:13]   DueAt, Unix seconds, int64 big-endian
+//	[13:17]  DueAt, nanoseconds, uint32 big-endian
+//
+// then CreatedAt, ID, WebhookID, LastError and the event (appendEvent).
+const (
+	deliveryAttemptAt = 1
+	deliveryDueAt     = 5
+	deliveryHeadLen   = 17
+)
+
+// encodeDelivery returns the stored value of d.
+func encodeDelivery(d *Delivery) []byte {
+	size := deliveryHeadLen + timeSize + stringSize(len(d.ID)) + stringSize(len(d.WebhookID)) +
+		stringSize(len(d.LastError)) + eventSize(d.Event)
+	b := make([]byte, deliveryHeadLen, size)
+	b[0] = deliveryLayout
+	setDeliveryHead(b, d.Attempt, d.DueAt)
+	b = appendTime(b, d.CreatedAt)
+	b = appendString(b, d.ID)
+	b = appendString(b, d.WebhookID)
+	b = appendString(b, d.LastError)
+	return appendEvent(b, d.Event)
+}
+
+// setDeliveryHead writes the attempt count and due time into the stored
+// delivery v (at least deliveryHeadLen bytes).
+func setDeliveryHead(v []byte, attempt int, due time.Time) {
+	binary.BigEndian.PutUint32(v[deliveryAttemptAt:], uint32(max(attempt, 0)))
+	binary.BigEndian.PutUint64(v[deliveryDueAt:], uint64(due.Unix()))
+	binary.BigEndian.PutUint32(v[deliveryDueAt+8:], uint32(due.Nanosecond()))
+}
+
+// decodeDelivery decodes a stored delivery. The event's payload aliases v.
+func decodeDelivery(v []byte) (*Delivery, error) {
+	if len(v) == 0 {
+		return nil, errors.New("stored delivery is empty")
+	}
+	if v[0] != deliveryLayout {
+		return nil, layoutError("delivery", v[0], deliveryLayout)
+	}
+	if len(v) < deliveryHeadLen {
+		return nil, fmt.Errorf("stored delivery: %w", errTruncated)
+	}
+	d := &Delivery{
+		Attempt: int(binary.BigEndian.Uint32(v[deliveryAttemptAt:])),
+		DueAt: time.Unix(int64(binary.BigEndian.Uint64(v[deliveryDueAt:])),
+			int64(binary.BigEndian.Uint32(v[deliveryDueAt+8:]))).UTC(),
+	}
+	r := reader{b: v[deliveryHeadLen:]}
+	d.CreatedAt = r.time()
+	d.ID = r.string()
+	d.WebhookID = r.string()
+	d.LastError = r.string()
+	d.Event = r.event()
+	if err := r.end(); err != nil {
+		return nil, fmt.Errorf("stored delivery: %w", err)
+	}
+	return d, nil
+}
+
+// end reports the reader's error, or an error if bytes are left over.
+func (r *reader) end() error {
+	if r.err == nil && len(r.b) > 0 {
+		r.err = errTruncated
+	}
+	return r.err
+}
+
+// layoutError says that a stored value of the kind starts with a layout
+// version other than the one this package reads.
+func layoutError(kind string, got, want byte) error {
+	if got == '{' {
+		return fmt.Errorf("stored %s is JSON, a layout of an earlier development version that this version does not read", kind)
+	}
+	return fmt.Errorf("stored %s has layout version %d; this version reads only version %d", kind, got, want)
+}
+
+// eventSize is what appendEvent adds for ev, at most.
+func eventSize(ev *events.Event) int {
+	if ev == nil {
+		return 1
+	}
+	n := 1 + stringSize(len(ev.ID)) + stringSize(len(ev.Topic)) + stringSize(len(ev.Space)) +
+		stringSize(len(ev.Environment)) + stringSize(len(ev.EntityID)) + stringSize(len(ev.CRN)) +
+		timeSize + uvarintSize(uint64(len(ev.Headers))) + stringSize(len(ev.Payload))
+	for k, v := range ev.Headers {
+		n += stringSize(len(k)) + stringSize(len(v))
+	}
+	return n
+}
+
+// appendEvent appends ev: a byte telling whether there is one, then its
+// fields, its headers (a count, then name and value of each, sorted by
+// name) and its payload as it is.
+func appendEvent(b []byte, ev *events.Event) []byte {
+	b = appendBool(b, ev != nil)
+	if ev == nil {
+		return b
+	}
+	b = appendString(b, ev.ID)
+	b = appendString(b, ev.Topic)
+	b = appendString(b, ev.Space)
+	b = appendString(b, ev.Environment)
+	b = appendString(b, ev.EntityID)
+	b = appendString(b, ev.CRN)
+	b = appendTime(b, ev.Time)
+	b = binary.AppendUvarint(b, uint64(len(ev.Headers)))
+	if len(ev.Headers) > 0 {
+		names := make([]string, 0, len(ev.Headers))
+		for k := range ev.Headers {
+			names = append(names, k)
+		}
+		slices.Sort(names)
+		for _, k := range names {
+			b = appendString(b, k)
+			b = appendString(b, ev.Headers[k])
+		}
+	}
+	return appendBytes(b, ev.Payload)
+}
+
+// event reads what appendEvent wrote. The payload aliases the value read.
+func (r *reader) event() *events.Event {
+	if !r.bool() {
+		return nil
+	}
+	ev := &events.Event{
+		ID:          r.string(),
+		Topic:       r.string(),
+		Space:       r.string(),
+		Environment: r.string(),
+		EntityID:    r.string(),
+		CRN:         r.string(),
+		Time:        r.time(),
+	}
+	if n := r.count(2); n > 0 {
+		ev.Headers = make(map[string]string, n)
+		for range n {
+			k := r.string()
+			ev.Headers[k] = r.string()
+		}
+	}
+	if p := r.raw(); len(p) > 0 {
+		ev.Payload = p
+	}
+	return ev
+}

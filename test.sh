@@ -15,6 +15,7 @@ for target in FuzzMatch FuzzDerive FuzzRender FuzzFilterJSON; do
 	go test -run '^$' -fuzz "^${target}\$" -fuzztime 5s ./events/
 done
 go test -run '^$' -fuzz '^FuzzServeHTTP$' -fuzztime 5s ./sandbox/
+go test -run '^$' -fuzz '^FuzzFromWrite$' -fuzztime 5s ./followup/
 
 go test -run '^$' -bench . -benchtime 1x ./... >/dev/null
 

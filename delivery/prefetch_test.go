@@ -158,13 +158,24 @@ func TestDeliverGivesBackShortLease(t *testing.T) {
 // TestDispatcherOneWorkerKeepsOrder checks that with one worker the calls
 // are made in due order although the dispatcher claims ahead.
 func TestDispatcherOneWorkerKeepsOrder(t *testing.T) {
+	t.Run("due one after another", func(t *testing.T) {
+		testOneWorkerOrder(t, time.Millisecond)
+	})
+	t.Run("due at the same time, in the order made", func(t *testing.T) {
+		testOneWorkerOrder(t, 0)
+	})
+}
+
+// testOneWorkerOrder queues deliveries due step apart (made in due order)
+// and checks that one worker sends them in that order.
+func testOneWorkerOrder(t *testing.T, step time.Duration) {
 	s := openTestStore(t, t.TempDir())
 	rc := newReceiver(t, nil)
 	const n = 40
 	now := time.Now()
 	var batch Batch
 	for i := range n {
-		batch.Deliveries = append(batch.Deliveries, NewDelivery("w", testEvent(fmt.Sprint(i)), now.Add(time.Duration(i-n)*time.Millisecond)))
+		batch.Deliveries = append(batch.Deliveries, NewDelivery("w", testEvent(fmt.Sprint(i)), now.Add(time.Duration(i-n)*step)))
 	}
 	if err := s.Enqueue(context.Background(), batch); err != nil {
 		t.Fatal(err)

@@ -3,7 +3,9 @@ package delivery
 import (
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
+	"sync/atomic"
 	"time"
 
 	"github.com/cmsevents/caddy-cms-events/events"
@@ -13,7 +15,9 @@ import (
 // (pending), among the claims or in the failed list, in the binary layout of
 // encodeDelivery.
 type Delivery struct {
-	// ID is 32 random lowercase hex characters, set by NewDelivery.
+	// ID is 32 lowercase hex characters, set by NewDelivery: a sequence
+	// number, so that deliveries due at the same time are claimed in the
+	// order they were made, then random bits.
 	ID string `json:"id"`
 	// WebhookID is the id of the webhook the event goes to.
 	WebhookID string `json:"webhookId"`
@@ -30,10 +34,19 @@ type Delivery struct {
 	LastError string `json:"lastError,omitempty"`
 }
 
+// deliverySeq numbers the deliveries made by this process; it starts at the
+// start time, so that it keeps growing across restarts.
+var deliverySeq atomic.Uint64
+
+func init() { deliverySeq.Store(uint64(time.Now().UnixNano())) }
+
 // NewDelivery returns a delivery of ev to the webhook webhookID, due at now.
+// Deliveries due at the same time are sent in the order they were made
+// (with one worker; several send side by side).
 func NewDelivery(webhookID string, ev *events.Event, now time.Time) *Delivery {
 	var b [16]byte
-	rand.Read(b[:]) // never fails (crypto/rand panics instead)
+	binary.BigEndian.PutUint64(b[:8], deliverySeq.Add(1))
+	rand.Read(b[8:]) // never fails (crypto/rand panics instead)
 	return &Delivery{
 		ID:        hex.EncodeToString(b[:]),
 		WebhookID: webhookID,

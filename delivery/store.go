@@ -56,6 +56,7 @@ type StoreOptions struct {
 // Store is shared by every Dispatcher using the same directory.
 type Store struct {
 	db        *badger.DB
+	dir       string // the absolute storage dir; "" for a store made by newStore
 	log       *zap.Logger
 	retention time.Duration
 	async     bool
@@ -140,6 +141,7 @@ func OpenStore(opts StoreOptions) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("open delivery store in %s: %w", dir, err)
 	}
+	s.dir = dir
 	s.start()
 	return s, nil
 }
@@ -182,11 +184,12 @@ func newStore(db *badger.DB, opts StoreOptions) (*Store, error) {
 	return s, nil
 }
 
-// start launches the committer and the value-log GC loop.
+// start launches the committer, the value-log GC loop and the page trimmer.
 func (s *Store) start() {
-	s.wg.Add(2)
+	s.wg.Add(3)
 	go s.commitLoop()
 	go s.gcLoop()
+	go s.trimLoop()
 }
 
 // checkWritable creates dir if needed and proves a file can be created in it.

@@ -6,6 +6,10 @@
 #   bench/run.sh              # the default run, about 4 minutes
 #   bench/run.sh -rss-1m      # also 1,000,000 queued deliveries (several minutes more)
 #   bench/run.sh -pprof       # also profile caddy in one extra PLUGIN run per row
+#   bench/run.sh -soak 10m    # also a memory soak: 1,000 writes/s with delivery
+#                             # running for 10 minutes, caddy sampled every 10 s
+#   bench/run.sh -out FILE    # write the results to FILE (relative to the checkout)
+#                             # instead of bench/RESULTS.md
 #
 # Databases and logs go to a temporary directory ($TMPDIR), which is where
 # the fsync latency is measured too.
@@ -27,5 +31,6 @@ if [ -n "$(GIT_OPTIONAL_LOCKS=0 git status --porcelain -- . ':!bench/RESULTS.md'
 	revision="$revision with uncommitted changes"
 fi
 
+# The flags given to this script come last, so a -out among them wins.
 BENCH_INVOCATION="bench/run.sh${*:+ $*}" BENCH_SOURCE="$revision" "$build/bench" \
 	-caddy "$build/caddy" -tools "$build" -out bench/RESULTS.md "$@"

@@ -2,7 +2,9 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -162,5 +164,156 @@ func TestReadMemory(t *testing.T) {
 	}
 	if _, err := readMemory(-1); err == nil {
 		t.Error("readMemory(-1) gave no error")
+	}
+}
+
+func TestSlope(t *testing.T) {
+	tests := []struct {
+		name   string
+		xs, ys []float64
+		want   float64
+	}{
+		{"none", nil, nil, 0},
+		{"one point", []float64{1}, []float64{5}, 0},
+		{"same x", []float64{2, 2, 2}, []float64{1, 5, 9}, 0},
+		{"flat", []float64{1, 2, 3, 4}, []float64{50, 50, 50, 50}, 0},
+		{"exact line", []float64{0, 1, 2, 3}, []float64{10, 12, 14, 16}, 2},
+		{"falling", []float64{1, 2, 3}, []float64{9, 6, 3}, -3},
+		{"noisy", []float64{0, 1, 2, 3}, []float64{1, 3, 2, 4}, 0.8},
+		{"one spike is not a trend", []float64{0, 1, 2, 3, 4}, []float64{50, 50, 60, 50, 50}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := slope(tt.xs, tt.ys); math.Abs(got-tt.want) > 1e-9 {
+				t.Errorf("slope = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestSoakWarmupAndTimes(t *testing.T) {
+	tests := []struct {
+		d          time.Duration
+		wantWarmup time.Duration
+		wantTimes  []time.Duration
+	}{
+		{10 * time.Minute, time.Minute, nil},
+		{20 * time.Minute, time.Minute, nil},
+		{2 * time.Minute, 12 * time.Second, nil},
+		{30 * time.Second, 3 * time.Second, []time.Duration{0, 3 * time.Second, 10 * time.Second, 20 * time.Second, 30 * time.Second}},
+		{25 * time.Second, 2500 * time.Millisecond, []time.Duration{0, 2500 * time.Millisecond, 10 * time.Second, 20 * time.Second, 25 * time.Second}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.d.String(), func(t *testing.T) {
+			w := soakWarmup(tt.d)
+			if w != tt.wantWarmup {
+				t.Errorf("warm-up %v, want %v", w, tt.wantWarmup)
+			}
+			ts := soakTimes(tt.d, 10*time.Second, w)
+			if tt.wantTimes != nil && !slices.Equal(ts, tt.wantTimes) {
+				t.Errorf("times %v, want %v", ts, tt.wantTimes)
+			}
+			if ts[0] != 0 || ts[len(ts)-1] != tt.d || !slices.Contains(ts, w) || !slices.IsSorted(ts) {
+				t.Errorf("times %v: want 0 first, %v last, the warm-up's end %v among them, in order", ts, tt.d, w)
+			}
+			for i := 1; i < len(ts); i++ {
+				if gap := ts[i] - ts[i-1]; gap <= 0 || gap > 10*time.Second {
+					t.Errorf("times %v: gap %v between %v and %v", ts, gap, ts[i-1], ts[i])
+				}
+			}
+		})
+	}
+}
+
+func TestDriftOf(t *testing.T) {
+	mbAt := func(sec int, rss, anon float64) soakSample {
+		return soakSample{at: time.Duration(sec) * time.Second, mem: memory{rss: int64(rss * 1e6), anon: int64(anon * 1e6)}}
+	}
+	// Memory climbs during the warm-up, then RSS keeps growing 2 MB/min
+	// while the heap stays flat apart from a spike.
+	samples := []soakSample{
+		mbAt(0, 20, 10), mbAt(30, 60, 40),
+		mbAt(60, 100, 50), mbAt(90, 101, 50), mbAt(120, 102, 58), mbAt(150, 103, 50), mbAt(180, 104, 50),
+	}
+	rss := driftOf(samples, time.Minute, func(m memory) int64 { return m.rss })
+	anon := driftOf(samples, time.Minute, func(m memory) int64 { return m.anon })
+	tests := []struct {
+		name      string
+		got, want drift
+	}{
+		{"VmRSS", rss, drift{atWarmup: 100, atEnd: 104, max: 104, growth: 4, slope: 2}},
+		{"RssAnon", anon, drift{atWarmup: 50, atEnd: 50, max: 58, growth: 0, slope: 0}},
+		{"no sample after the warm-up", driftOf(samples[:2], time.Minute, func(m memory) int64 { return m.rss }), drift{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g, w := tt.got, tt.want
+			for _, f := range []struct {
+				name      string
+				got, want float64
+			}{
+				{"at warm-up", g.atWarmup, w.atWarmup}, {"at end", g.atEnd, w.atEnd}, {"max", g.max, w.max},
+				{"growth", g.growth, w.growth}, {"slope", g.slope, w.slope},
+			} {
+				if math.Abs(f.got-f.want) > 1e-6 {
+					t.Errorf("%s = %v, want %v", f.name, f.got, f.want)
+				}
+			}
+		})
+	}
+}
+
+func TestSoakTable(t *testing.T) {
+	got := soakTable([]soakSample{
+		{at: 10*time.Second + 3*time.Millisecond, mem: memory{rss: 80e6, anon: 30e6, file: 50e6}, depth: 4, calls: 9990},
+		{at: time.Minute, mem: memory{rss: 81e6, anon: 30e6, file: 51e6}, depth: -1, calls: 59990},
+	})
+	for _, want := range []string{
+		"| t | VmRSS (MB) | RssAnon (MB) | RssFile (MB) | queue depth | webhook calls |",
+		"| 10s | 80.0 | 30.0 | 50.0 | 4 | 9990 |",
+		"| 1m0s | 81.0 | 30.0 | 51.0 | — | 59990 |",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("table lacks %q:\n%s", want, got)
+		}
+	}
+}
+
+func TestShortDuration(t *testing.T) {
+	tests := []struct {
+		d    time.Duration
+		want string
+	}{
+		{10 * time.Minute, "10m"},
+		{time.Hour, "1h"},
+		{90 * time.Second, "1m30s"},
+		{45 * time.Second, "45s"},
+		{12 * time.Second, "12s"},
+		{90 * time.Minute, "1h30m"},
+		{1500 * time.Millisecond, "1.5s"},
+	}
+	for _, tt := range tests {
+		if got := shortDuration(tt.d); got != tt.want {
+			t.Errorf("shortDuration(%v) = %q, want %q", tt.d, got, tt.want)
+		}
+	}
+}
+
+func TestFormatUnits(t *testing.T) {
+	tests := []struct {
+		v    float64
+		unit string
+		want string
+	}{
+		{600000, "writes", "600000"},
+		{3, "deliveries", "3"},
+		{0.123, "MB/min", "0.12"},
+		{-0.5, "MB/min", "-0.50"},
+		{81.04, "MB", "81.0"},
+	}
+	for _, tt := range tests {
+		if got := format(tt.v, tt.unit); got != tt.want {
+			t.Errorf("format(%v, %q) = %q, want %q", tt.v, tt.unit, got, tt.want)
+		}
 	}
 }

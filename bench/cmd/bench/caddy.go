@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
@@ -117,6 +118,26 @@ func (c *caddyRun) resumeWebhook() error {
 		return fmt.Errorf("resuming the webhook through the admin API answered %s", resp.Status)
 	}
 	return nil
+}
+
+// queueDepth reads the queue depth through the admin API; ok is false when
+// the running plugin has no `/cms_events/queue`.
+func (c *caddyRun) queueDepth() (depth int, ok bool, err error) {
+	resp, err := ctl.Get(c.admin() + "/cms_events/queue")
+	if err != nil {
+		return 0, false, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return 0, false, nil
+	}
+	var q struct {
+		Depth int `json:"depth"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&q); err != nil {
+		return 0, false, fmt.Errorf("queue statistics from the admin API: %w", err)
+	}
+	return q.Depth, true, nil
 }
 
 // memory reads caddy's resident memory.

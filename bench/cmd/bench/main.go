@@ -4,7 +4,7 @@
 // upstream and receiver, each row reported as the ratio PLUGIN / PLAIN of
 // the medians of its rounds. It writes the results as Markdown.
 //
-//	bench -caddy ./caddy -tools ./bin -out RESULTS.md [-rss-1m] [-pprof]
+//	bench -caddy ./caddy -tools ./bin -out RESULTS.md [-rss-1m] [-soak 10m] [-pprof]
 //
 // bench/run.sh builds everything and runs it.
 package main
@@ -28,7 +28,8 @@ type bench struct {
 	getRounds int
 	workers   int
 	pprof     bool
-	pauseHow  string // how holdByPause held deliveries (heldPaused or heldNoAdmin)
+	soak      time.Duration // length of the memory soak; 0: none
+	pauseHow  string        // how holdByPause held deliveries (heldPaused or heldNoAdmin)
 
 	upstream   *proc
 	caddyfiles map[string]string // by name, as shown in the results
@@ -48,6 +49,7 @@ func main() {
 	flag.IntVar(&b.getRounds, "get-rounds", 3, "rounds of the GET row (its target is tight)")
 	flag.IntVar(&b.workers, "workers", 16, "cms_events delivery workers (and the plain client's connections)")
 	rss1m := flag.Bool("rss-1m", false, "also queue 1,000,000 deliveries and measure caddy's memory (takes minutes)")
+	flag.DurationVar(&b.soak, "soak", 0, "also write at 1,000/s with delivery running for this long (10m for the 10-minute soak) and sample caddy's memory every 10s (0: no soak)")
 	flag.BoolVar(&b.pprof, "pprof", false, "profile caddy (CPU and heap) in one extra PLUGIN run of the main rows")
 	flag.Parse()
 	if b.caddyBin == "" || b.tools == "" {
@@ -91,6 +93,9 @@ func (b *bench) run(out string, rss1m bool) error {
 	}
 	if rss1m {
 		steps = append(steps, one(b.rssMillion))
+	}
+	if b.soak > 0 {
+		steps = append(steps, one(b.memorySoak))
 	}
 	var rows []*row
 	for _, step := range steps {

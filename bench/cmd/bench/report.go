@@ -51,7 +51,7 @@ func (res results) markdown() []byte {
 		"and a fresh queue directory; timed runs measure %v after a %v warmup. Figures are medians of the rounds; "+
 		"ratios are median(PLUGIN) / median(PLAIN). The delivery workers: %d. `$TOOLS` in the commands is the "+
 		"directory `bench/run.sh` builds the tools into; ports are picked free at run time. Run it again with "+
-		"`bench/run.sh` (add `-rss-1m` for the 1,000,000-delivery memory row, `-pprof` for the profiles).\n\n",
+		"`bench/run.sh` (add `-rss-1m` for the 1,000,000-delivery memory row, `-soak 10m` for the memory soak, `-pprof` for the profiles).\n\n",
 		b.rounds, b.getRounds, b.d, b.warmup, b.workers)
 
 	fmt.Fprintf(&w, "## Summary\n\n")
@@ -132,9 +132,9 @@ func (res results) markdown() []byte {
 // format renders a value in its unit's precision.
 func format(v float64, unit string) string {
 	switch unit {
-	case "req/s", "calls":
+	case "req/s", "calls", "writes", "deliveries":
 		return fmt.Sprintf("%.0f", v)
-	case "ms":
+	case "ms", "MB/min":
 		return fmt.Sprintf("%.2f", v)
 	default:
 		return fmt.Sprintf("%.1f", v)

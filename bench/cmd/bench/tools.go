@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -93,11 +94,24 @@ func (r *receiver) stop() {
 // runLoad runs the load tool and returns its result and its command line.
 // Requests without an answer or with a non-2xx answer fail the run.
 func (b *bench) runLoad(args ...string) (load.Result, string, error) {
-	bin := b.tool("load")
+	res, cmdline, err := b.loadResult(context.Background(), args...)
+	if err != nil {
+		return res, cmdline, err
+	}
+	if res.Errors > 0 || res.OK != res.Requests || res.OK == 0 {
+		return res, cmdline, fmt.Errorf("load run failed: %d of %d measured requests got a 2xx answer (status %v, first error %q)",
+			res.OK, res.Requests, res.Status, res.FirstError)
+	}
+	return res, cmdline, nil
+}
+
+// loadResult runs the load tool until it ends or ctx is done and returns
+// its result, whatever the answers were, and its command line.
+func (b *bench) loadResult(ctx context.Context, args ...string) (load.Result, string, error) {
 	cmdline := "$TOOLS/load " + shellQuote(args)
 	fmt.Fprintf(os.Stderr, "  $ %s\n", cmdline)
 	var stdout, stderr bytes.Buffer
-	cmd := exec.Command(bin, args...)
+	cmd := exec.CommandContext(ctx, b.tool("load"), args...)
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
 	fmt.Fprintf(os.Stderr, "    %s", stderr.String())
@@ -107,10 +121,6 @@ func (b *bench) runLoad(args ...string) (load.Result, string, error) {
 	var res load.Result
 	if err := json.Unmarshal(stdout.Bytes(), &res); err != nil {
 		return res, cmdline, fmt.Errorf("load printed no result: %w", err)
-	}
-	if res.Errors > 0 || res.OK != res.Requests || res.OK == 0 {
-		return res, cmdline, fmt.Errorf("load run failed: %d of %d measured requests got a 2xx answer (status %v, first error %q)",
-			res.OK, res.Requests, res.Status, res.FirstError)
 	}
 	return res, cmdline, nil
 }

@@ -34,13 +34,15 @@ func (h *Handler) resolveAlias(space, env string) (target string, isAlias bool) 
 	return h.app.shared.aliases.Resolve(space, env)
 }
 
-// learnAliases asks the CMS for a space's aliases, once per space, through
+// learnAliases asks the CMS for a space's aliases, once per space after the
+// store is opened (the aliases stored by an earlier run serve until then,
+// and aliases changed outside the gateway meanwhile are caught), through
 // the same upstream with the client's credentials. It runs beside the
 // client's request and never delays it; a failure is logged and retried on
 // a later write after aliasRetry.
 func (h *Handler) learnAliases(r *http.Request, space string, next caddyhttp.Handler) {
 	sh := h.app.shared
-	if sh.aliases.Fetched(space) {
+	if _, done := sh.aliasesAsked.Load(space); done {
 		return
 	}
 	now := time.Now()
@@ -70,6 +72,7 @@ func (h *Handler) learnAliases(r *http.Request, space string, next caddyhttp.Han
 			return
 		}
 		sh.aliases.SetFetched(space, aliases)
+		sh.aliasesAsked.Store(space, true)
 		if err := sh.store.Enqueue(ctx, sh.aliasRecord(space)); err != nil {
 			h.logger.Warn("could not store the space's environment aliases", zap.String("space", space), zap.Error(err))
 		}

@@ -33,7 +33,7 @@ func TestEnqueueFailureStillAnswers(t *testing.T) {
 		t.Fatal(err)
 	}
 	sh := &shared{store: store, aliases: events.NewAliasTable(), runner: followup.New(followup.Options{})}
-	sh.aliases.SetFetched("sp1", nil)
+	sh.aliasesAsked.Store("sp1", true) // no alias fetch beside the write
 	wh, err := events.Compile(events.Definition{Name: "hook", URL: "http://127.0.0.1:1/hook", Topics: []string{"*.*"}})
 	if err != nil {
 		t.Fatal(err)

@@ -41,9 +41,11 @@ type shared struct {
 	upstreams sync.Map
 
 	// aliases are the environment aliases learned from the CMS, by space;
-	// aliasFetches holds when each space's aliases were last asked for.
+	// aliasFetches holds when each space's aliases were last asked for;
+	// aliasesAsked the spaces whose answer came since the store was opened.
 	aliases      *events.AliasTable
 	aliasFetches sync.Map
+	aliasesAsked sync.Map
 
 	current   atomic.Pointer[App]
 	startOnce sync.Once

@@ -22,13 +22,11 @@ type AliasTable struct {
 // spaceAliases is what the CMS said about the aliases of one space.
 type spaceAliases struct {
 	targets map[string]string // alias → target environment
-	fetched bool              // the space's alias list was read from the CMS
 }
 
 // storedAliases is the persisted form of a spaceAliases.
 type storedAliases struct {
 	Aliases map[string]string `json:"aliases,omitempty"`
-	Fetched bool              `json:"fetched"`
 }
 
 // NewAliasTable returns an empty table.
@@ -87,23 +85,14 @@ func (t *AliasTable) Delete(space, alias string) {
 	}
 }
 
-// Fetched reports whether the alias list of space has been read from the
-// CMS (SetFetched, or LoadSpace of a record saying so).
-func (t *AliasTable) Fetched(space string) bool {
-	t.mu.RLock()
-	defer t.mu.RUnlock()
-	sa := t.learned[space]
-	return sa != nil && sa.fetched
-}
-
 // SetFetched replaces what the CMS said about the aliases of space with
-// aliases (alias → target environment), the space's alias list as fetched,
-// and marks the space fetched. The map is copied. Static aliases still win.
+// aliases (alias → target environment), the space's alias list as fetched.
+// The map is copied. Static aliases still win.
 func (t *AliasTable) SetFetched(space string, aliases map[string]string) {
 	targets := maps.Clone(aliases)
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.learned[space] = &spaceAliases{targets: targets, fetched: true}
+	t.learned[space] = &spaceAliases{targets: targets}
 }
 
 // SetStatic configures alias to target the environment target in space, or
@@ -121,14 +110,14 @@ func (t *AliasTable) SetStatic(space, alias, target string) {
 }
 
 // MarshalSpace returns what the CMS said about the aliases of space (learned
-// from traffic and fetched) and whether the list was fetched, for the caller
-// to store; LoadSpace reads it back. Static aliases are not included.
+// from traffic and fetched), for the caller to store; LoadSpace reads it
+// back. A "fetched" member written by earlier versions is ignored. Static aliases are not included.
 func (t *AliasTable) MarshalSpace(space string) ([]byte, error) {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
 	var s storedAliases
 	if sa := t.learned[space]; sa != nil {
-		s = storedAliases{Aliases: sa.targets, Fetched: sa.fetched}
+		s = storedAliases{Aliases: sa.targets}
 	}
 	return json.Marshal(s)
 }
@@ -147,6 +136,6 @@ func (t *AliasTable) LoadSpace(space string, b []byte) error {
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.learned[space] = &spaceAliases{targets: s.Aliases, fetched: s.Fetched}
+	t.learned[space] = &spaceAliases{targets: s.Aliases}
 	return nil
 }

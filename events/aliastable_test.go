@@ -122,27 +122,6 @@ func TestAliasTable(t *testing.T) {
 	}
 }
 
-func TestAliasTableFetched(t *testing.T) {
-	tbl := NewAliasTable()
-	if tbl.Fetched("s") {
-		t.Fatal("a new table says space s was fetched")
-	}
-	tbl.Set("s", "master", "prod")
-	tbl.SetStatic("s", "qa", "qa-env")
-	if tbl.Fetched("s") {
-		t.Fatal("learning from traffic or configuration marked space s fetched")
-	}
-	tbl.SetFetched("s", nil)
-	if !tbl.Fetched("s") || tbl.Fetched("other") {
-		t.Fatalf("Fetched(s), Fetched(other) = %v, %v; want true, false", tbl.Fetched("s"), tbl.Fetched("other"))
-	}
-	tbl.Set("s", "master", "prod-2")
-	tbl.Delete("s", "master")
-	if !tbl.Fetched("s") {
-		t.Fatal("Set or Delete cleared the fetched flag")
-	}
-}
-
 func TestAliasTableSetFetchedCopies(t *testing.T) {
 	tbl := NewAliasTable()
 	m := map[string]string{"master": "env-1"}
@@ -157,19 +136,19 @@ func TestAliasTablePersistence(t *testing.T) {
 		build func(*AliasTable)
 		want  string // MarshalSpace("s")
 	}{
-		{"nothing known", func(*AliasTable) {}, `{"fetched":false}`},
-		{"learned", func(tb *AliasTable) { tb.Set("s", "master", "prod-2") }, `{"aliases":{"master":"prod-2"},"fetched":false}`},
+		{"nothing known", func(*AliasTable) {}, `{}`},
+		{"learned", func(tb *AliasTable) { tb.Set("s", "master", "prod-2") }, `{"aliases":{"master":"prod-2"}}`},
 		{"fetched and learned", func(tb *AliasTable) {
 			tb.SetFetched("s", map[string]string{"master": "env-1", "b": "env-2"})
 			tb.Set("s", "a", "env-3")
-		}, `{"aliases":{"a":"env-3","b":"env-2","master":"env-1"},"fetched":true}`},
-		{"fetched empty", func(tb *AliasTable) { tb.SetFetched("s", map[string]string{}) }, `{"fetched":true}`},
+		}, `{"aliases":{"a":"env-3","b":"env-2","master":"env-1"}}`},
+		{"fetched empty", func(tb *AliasTable) { tb.SetFetched("s", map[string]string{}) }, `{}`},
 		{"static is not stored", func(tb *AliasTable) {
 			tb.SetStatic("s", "master", "configured")
 			tb.SetStatic("", "qa", "qa-env")
 			tb.Set("s", "dev", "dev-1")
-		}, `{"aliases":{"dev":"dev-1"},"fetched":false}`},
-		{"other spaces are not stored", func(tb *AliasTable) { tb.SetFetched("other", map[string]string{"master": "x"}) }, `{"fetched":false}`},
+		}, `{"aliases":{"dev":"dev-1"}}`},
+		{"other spaces are not stored", func(tb *AliasTable) { tb.SetFetched("other", map[string]string{"master": "x"}) }, `{}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -192,9 +171,6 @@ func TestAliasTablePersistence(t *testing.T) {
 			if string(again) != string(b) {
 				t.Fatalf("round trip changed %s to %s", b, again)
 			}
-			if dst.Fetched("s") != src.Fetched("s") {
-				t.Errorf("Fetched after load = %v; want %v", dst.Fetched("s"), src.Fetched("s"))
-			}
 			checkResolve(t, dst, []resolveCase{{"s", "stale", "stale", false}, {"s", "dev", "configured", true}})
 			for _, env := range []string{"master", "a", "b"} {
 				target, alias := src.Resolve("s", env)
@@ -215,7 +191,6 @@ func TestAliasTableLoadSpaceErrors(t *testing.T) {
 		`{"aliases":{"master":1}}`,
 		`{"aliases":{"master":""}}`,
 		`{"aliases":{"bad/id":"env"}}`,
-		`{"aliases":{"master":"env"},"fetched":"yes"}`,
 	} {
 		tbl := NewAliasTable()
 		tbl.Set("s", "master", "kept")
@@ -254,7 +229,6 @@ func TestAliasTableConcurrent(t *testing.T) {
 					return
 				}
 				tbl.Resolve(space, "a")
-				tbl.Fetched(space)
 				b, err := tbl.MarshalSpace(space)
 				if err != nil {
 					t.Error(err)
@@ -275,9 +249,6 @@ func TestAliasTableConcurrent(t *testing.T) {
 			{space, "tmp", "tmp", false},
 			{space, "master", "configured", true},
 		})
-		if !tbl.Fetched(space) {
-			t.Errorf("Fetched(%s) = false after SetFetched", space)
-		}
 	}
 }
 
@@ -290,4 +261,12 @@ func TestAliasTableResolveDoesNotAllocate(t *testing.T) {
 			t.Errorf("Resolve(sp1, %s) allocates %v times; want 0", env, n)
 		}
 	}
+}
+
+func TestAliasTableLoadsOlderRecords(t *testing.T) {
+	tbl := NewAliasTable()
+	if err := tbl.LoadSpace("s", []byte(`{"aliases":{"master":"env-1"},"fetched":true}`)); err != nil {
+		t.Fatalf("a record with the former fetched member: %v", err)
+	}
+	checkResolve(t, tbl, []resolveCase{{"s", "master", "env-1", true}})
 }

@@ -28,6 +28,7 @@ const (
 	blockCacheSize   = 8 << 20
 	valueThreshold   = 1 << 10 // values from 1 KiB on live in the value log
 	valueLogFileSize = 64 << 20
+	baseTableSize    = 1 << 20
 	numCompactors    = 2
 )
 
@@ -128,6 +129,11 @@ func OpenStore(opts StoreOptions) (*Store, error) {
 		WithNumCompactors(numCompactors).
 		WithMetricsEnabled(false).
 		WithDetectConflicts(false) // the committer is the only writer
+	// Every table the same small size: a table builder reserves twice
+	// the table size up front, and compactions run up to 13 of them at
+	// once, so Badger's default growth per level (2 MB, 4, 8, …) made
+	// the heap grow with the database.
+	bopts.BaseTableSize, bopts.TableSizeMultiplier = baseTableSize, 1
 	db, err := badger.Open(bopts)
 	if err != nil {
 		if strings.Contains(err.Error(), "Cannot acquire directory lock") {

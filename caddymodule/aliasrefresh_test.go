@@ -11,8 +11,6 @@ import (
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
-
-	"github.com/cmsevents/caddy-cms-events/events"
 )
 
 // TestAliasesAskedAgainAfterRestart opens a storage dir, lets the gateway
@@ -37,7 +35,6 @@ func TestAliasesAskedAgainAfterRestart(t *testing.T) {
 		_, err := w.Write([]byte(`{"sys":{"type":"Entry","id":"e1","version":1}}`))
 		return err
 	})
-	profile, _ := events.LookupProfile("contentful")
 	// run opens the storage dir, checks what the stored aliases say of
 	// master, writes, and waits until the CMS was asked and its answer is
 	// both in effect and stored.
@@ -51,8 +48,7 @@ func TestAliasesAskedAgainAfterRestart(t *testing.T) {
 		if _, isAlias := sh.aliases.Resolve("sp1", "master"); isAlias != storedAlias {
 			t.Fatalf("at open, master an alias: %v; want %v", isAlias, storedAlias)
 		}
-		h := &Handler{app: &App{MaxBody: 1 << 20, store: sh.store, shared: sh}, profile: profile,
-			static: events.NewAliasTable(), AutoSave: new(AutoSave), logger: zap.NewNop()}
+		h := directHandler(sh, zap.NewNop())
 		before := asked.Load()
 		req := httptest.NewRequest("PUT", "/spaces/sp1/environments/master/entries/e1", strings.NewReader(`{"fields":{}}`))
 		req.Header.Set("X-Contentful-Content-Type", "post")

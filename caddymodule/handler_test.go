@@ -38,16 +38,8 @@ func TestEnqueueFailureStillAnswers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	profile, _ := events.LookupProfile("contentful")
 	core, logs := observer.New(zapcore.InfoLevel)
-	h := &Handler{
-		app:      &App{MaxBody: 1 << 20, store: store, shared: sh},
-		profile:  profile,
-		webhooks: []*events.Webhook{wh},
-		static:   events.NewAliasTable(),
-		AutoSave: new(AutoSave),
-		logger:   zap.New(core),
-	}
+	h := directHandler(sh, zap.New(core), wh)
 	const answer = `{"sys":{"type":"Entry","id":"e1","version":1,"environment":{"sys":{"id":"master","type":"Link","linkType":"Environment"}}},"fields":{}}`
 	next := caddyhttp.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		w.Header().Set("Content-Type", "application/vnd.contentful.management.v1+json")

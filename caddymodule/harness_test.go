@@ -15,6 +15,9 @@ import (
 	"time"
 
 	"github.com/caddyserver/caddy/v2/caddytest"
+	"go.uber.org/zap"
+
+	"github.com/cmsevents/caddy-cms-events/events"
 )
 
 // call is one webhook call as a receiver saw it.
@@ -112,6 +115,14 @@ func topics(calls []call) []string {
 }
 
 // freePort returns a TCP port on 127.0.0.1 that was free a moment ago.
+// directHandler returns a handler wired to sh without Caddy, for tests
+// that call ServeHTTP themselves.
+func directHandler(sh *shared, logger *zap.Logger, webhooks ...*events.Webhook) *Handler {
+	profile, _ := events.LookupProfile("contentful")
+	return &Handler{app: &App{MaxBody: 1 << 20, store: sh.store, shared: sh}, profile: profile,
+		webhooks: webhooks, static: events.NewAliasTable(), AutoSave: new(AutoSave), logger: logger}
+}
+
 // countTopics returns how many calls have a topic for which match is true.
 func countTopics(calls []call, match func(topic string) bool) int {
 	n := 0

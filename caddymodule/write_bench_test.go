@@ -33,9 +33,7 @@ func BenchmarkHandlerWrite(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	profile, _ := events.LookupProfile("contentful")
-	h := &Handler{app: &App{MaxBody: 1 << 20, store: sh.store, shared: sh}, profile: profile,
-		webhooks: []*events.Webhook{wh}, static: events.NewAliasTable(), AutoSave: new(AutoSave), logger: zap.NewNop()}
+	h := directHandler(sh, zap.NewNop(), wh)
 	fields := `{"fields":{"title":{"en-US":"` + strings.Repeat("x", 900) + `"}}}`
 	next := caddyhttp.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		id := r.URL.Path[strings.LastIndexByte(r.URL.Path, '/')+1:]

@@ -51,6 +51,7 @@ func (h *Handler) learnAliases(r *http.Request, space string, next caddyhttp.Han
 	}
 	sh.aliasFetches.Store(space, now)
 
+	since := sh.aliases.Changes(space)
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 30*time.Second)
 	client := r.Clone(ctx) // r is the client's, in use after this returns
 	go func() {
@@ -71,7 +72,12 @@ func (h *Handler) learnAliases(r *http.Request, space string, next caddyhttp.Han
 				zap.String("space", space), zap.Duration("retry_after", aliasRetry), zap.Error(err))
 			return
 		}
-		sh.aliases.SetFetched(space, aliases)
+		if !sh.aliases.SetFetched(space, aliases, since) {
+			// An alias write passed through meanwhile: its change is
+			// newer than this answer. The next write asks again.
+			sh.aliasFetches.Delete(space)
+			return
+		}
 		sh.aliasesAsked.Store(space, true)
 		if err := sh.store.Enqueue(ctx, sh.aliasRecord(space)); err != nil {
 			h.logger.Warn("could not store the space's environment aliases", zap.String("space", space), zap.Error(err))

@@ -17,6 +17,7 @@ type AliasTable struct {
 	mu      sync.RWMutex
 	static  map[string]map[string]string // space ("" = every space) → alias → target
 	learned map[string]*spaceAliases     // space → what the CMS said
+	changes map[string]uint64            // space → alias writes seen (Set, Delete)
 }
 
 // spaceAliases is what the CMS said about the aliases of one space.
@@ -34,6 +35,7 @@ func NewAliasTable() *AliasTable {
 	return &AliasTable{
 		static:  map[string]map[string]string{},
 		learned: map[string]*spaceAliases{},
+		changes: map[string]uint64{},
 	}
 }
 
@@ -72,6 +74,7 @@ func (t *AliasTable) Set(space, alias, target string) {
 		sa.targets = map[string]string{}
 	}
 	sa.targets[alias] = target
+	t.changes[space]++
 }
 
 // Delete forgets what the CMS said about alias in space, as seen in an alias
@@ -83,16 +86,32 @@ func (t *AliasTable) Delete(space, alias string) {
 	if sa := t.learned[space]; sa != nil {
 		delete(sa.targets, alias)
 	}
+	t.changes[space]++
+}
+
+// Changes returns a number that Set and Delete of an alias of space
+// increase. Take it before asking the CMS for the space's aliases and hand
+// it to SetFetched.
+func (t *AliasTable) Changes(space string) uint64 {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	return t.changes[space]
 }
 
 // SetFetched replaces what the CMS said about the aliases of space with
-// aliases (alias → target environment), the space's alias list as fetched.
-// The map is copied. Static aliases still win.
-func (t *AliasTable) SetFetched(space string, aliases map[string]string) {
+// aliases (alias → target environment), the space's alias list as fetched,
+// unless an alias write seen in traffic changed the space since Changes
+// returned since: the answer may predate that write, so it is dropped and
+// false returned (ask again). The map is copied. Static aliases still win.
+func (t *AliasTable) SetFetched(space string, aliases map[string]string, since uint64) bool {
 	targets := maps.Clone(aliases)
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if t.changes[space] != since {
+		return false
+	}
 	t.learned[space] = &spaceAliases{targets: targets}
+	return true
 }
 
 // SetStatic configures alias to target the environment target in space, or

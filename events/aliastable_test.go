@@ -69,7 +69,7 @@ func TestAliasTable(t *testing.T) {
 			build: func(tb *AliasTable) {
 				tb.SetStatic("s", "master", "configured")
 				tb.Set("s", "master", "learned")
-				tb.SetFetched("s", map[string]string{"master": "fetched", "qa": "qa-env"})
+				tb.SetFetched("s", map[string]string{"master": "fetched", "qa": "qa-env"}, tb.Changes("s"))
 			},
 			want: []resolveCase{{"s", "master", "configured", true}, {"s", "qa", "qa-env", true}},
 		},
@@ -100,14 +100,14 @@ func TestAliasTable(t *testing.T) {
 			name: "fetch replaces what was learned",
 			build: func(tb *AliasTable) {
 				tb.Set("s", "old", "env-0")
-				tb.SetFetched("s", map[string]string{"master": "env-1"})
+				tb.SetFetched("s", map[string]string{"master": "env-1"}, tb.Changes("s"))
 			},
 			want: []resolveCase{{"s", "master", "env-1", true}, {"s", "old", "old", false}},
 		},
 		{
 			name: "learned after the fetch adds to it",
 			build: func(tb *AliasTable) {
-				tb.SetFetched("s", map[string]string{"master": "env-1"})
+				tb.SetFetched("s", map[string]string{"master": "env-1"}, tb.Changes("s"))
 				tb.Set("s", "qa", "env-2")
 			},
 			want: []resolveCase{{"s", "master", "env-1", true}, {"s", "qa", "env-2", true}},
@@ -125,7 +125,7 @@ func TestAliasTable(t *testing.T) {
 func TestAliasTableSetFetchedCopies(t *testing.T) {
 	tbl := NewAliasTable()
 	m := map[string]string{"master": "env-1"}
-	tbl.SetFetched("s", m)
+	tbl.SetFetched("s", m, tbl.Changes("s"))
 	m["master"] = "changed"
 	checkResolve(t, tbl, []resolveCase{{"s", "master", "env-1", true}})
 }
@@ -139,16 +139,16 @@ func TestAliasTablePersistence(t *testing.T) {
 		{"nothing known", func(*AliasTable) {}, `{}`},
 		{"learned", func(tb *AliasTable) { tb.Set("s", "master", "prod-2") }, `{"aliases":{"master":"prod-2"}}`},
 		{"fetched and learned", func(tb *AliasTable) {
-			tb.SetFetched("s", map[string]string{"master": "env-1", "b": "env-2"})
+			tb.SetFetched("s", map[string]string{"master": "env-1", "b": "env-2"}, tb.Changes("s"))
 			tb.Set("s", "a", "env-3")
 		}, `{"aliases":{"a":"env-3","b":"env-2","master":"env-1"}}`},
-		{"fetched empty", func(tb *AliasTable) { tb.SetFetched("s", map[string]string{}) }, `{}`},
+		{"fetched empty", func(tb *AliasTable) { tb.SetFetched("s", map[string]string{}, tb.Changes("s")) }, `{}`},
 		{"static is not stored", func(tb *AliasTable) {
 			tb.SetStatic("s", "master", "configured")
 			tb.SetStatic("", "qa", "qa-env")
 			tb.Set("s", "dev", "dev-1")
 		}, `{"aliases":{"dev":"dev-1"}}`},
-		{"other spaces are not stored", func(tb *AliasTable) { tb.SetFetched("other", map[string]string{"master": "x"}) }, `{}`},
+		{"other spaces are not stored", func(tb *AliasTable) { tb.SetFetched("other", map[string]string{"master": "x"}, tb.Changes("other")) }, `{}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -218,7 +218,7 @@ func TestAliasTableConcurrent(t *testing.T) {
 				tbl.Set(space, "tmp", "x")
 				tbl.Delete(space, "tmp")
 				if i%50 == 0 {
-					tbl.SetFetched(space, map[string]string{"a": "fetched", "master": "ignored"})
+					tbl.SetFetched(space, map[string]string{"a": "fetched", "master": "ignored"}, tbl.Changes(space))
 				}
 			}
 		})
@@ -255,7 +255,7 @@ func TestAliasTableConcurrent(t *testing.T) {
 func TestAliasTableResolveDoesNotAllocate(t *testing.T) {
 	tbl := NewAliasTable()
 	tbl.SetStatic("", "staging", "st-1")
-	tbl.SetFetched("sp1", map[string]string{"master": "prod-2"})
+	tbl.SetFetched("sp1", map[string]string{"master": "prod-2"}, tbl.Changes("sp1"))
 	for _, env := range []string{"master", "staging", "prod-2"} {
 		if n := testing.AllocsPerRun(100, func() { tbl.Resolve("sp1", env) }); n != 0 {
 			t.Errorf("Resolve(sp1, %s) allocates %v times; want 0", env, n)
@@ -269,4 +269,21 @@ func TestAliasTableLoadsOlderRecords(t *testing.T) {
 		t.Fatalf("a record with the former fetched member: %v", err)
 	}
 	checkResolve(t, tbl, []resolveCase{{"s", "master", "env-1", true}})
+}
+
+func TestAliasTableFetchOlderThanTraffic(t *testing.T) {
+	tbl := NewAliasTable()
+	since := tbl.Changes("s")
+	tbl.Set("s", "master", "prod-2") // an alias write passes while the CMS is asked
+	if tbl.SetFetched("s", map[string]string{}, since) {
+		t.Fatal("an answer older than an alias write replaced it")
+	}
+	checkResolve(t, tbl, []resolveCase{{"s", "master", "prod-2", true}})
+	if !tbl.SetFetched("s", map[string]string{"qa": "qa-1"}, tbl.Changes("s")) {
+		t.Fatal("a fresh answer was refused")
+	}
+	checkResolve(t, tbl, []resolveCase{{"s", "qa", "qa-1", true}, {"s", "master", "master", false}})
+	if other := tbl.Changes("other"); other != 0 || !tbl.SetFetched("other", nil, other) {
+		t.Fatal("changes in one space refused an answer for another")
+	}
 }

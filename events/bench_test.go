@@ -42,7 +42,7 @@ func BenchmarkDerivePublish(b *testing.B) {
 func BenchmarkAliasResolve(b *testing.B) {
 	tbl := NewAliasTable()
 	tbl.SetStatic("", "staging", "st-1")
-	tbl.SetFetched("sp1", map[string]string{"master": "prod-2"})
+	tbl.SetFetched("sp1", map[string]string{"master": "prod-2"}, tbl.Changes("sp1"))
 	b.ReportAllocs()
 	for b.Loop() {
 		tbl.Resolve("sp1", "master")

@@ -229,7 +229,7 @@ func TestFilterOnAliasThroughDerive(t *testing.T) {
 	// master is an alias of prod-2 in space s. Webhook environment identity
 	// follows the path used (facts §1.1).
 	tbl := NewAliasTable()
-	tbl.SetFetched("s", map[string]string{"master": "prod-2"})
+	tbl.SetFetched("s", map[string]string{"master": "prod-2"}, tbl.Changes("s"))
 	onMaster := mustCompile(t, Definition{Topics: []string{"Entry.*"}, Filters: &[]Filter{{Op: FilterEquals, Doc: "sys.environment.sys.id", Value: "master"}}})
 	masterOnly := mustCompile(t, Definition{Topics: []string{"Entry.*"}}) // filters absent: master only
 	onProd := mustCompile(t, Definition{Topics: []string{"Entry.*"}, Filters: &[]Filter{{Op: FilterIn, Doc: "sys.environment.sys.id", Values: []string{"prod-2"}}}})

@@ -234,18 +234,33 @@ func TestMetrics(t *testing.T) {
 	g := startGateway(t, gatewayConfig{handler: webhookAll(rx, "")})
 	g.write(201, "PUT", "/spaces/sp1/environments/master/entries/m1", map[string]string{"X-Contentful-Content-Type": "post"}, `{"fields":{}}`)
 	rx.waitCalls(t, 1)
-	_, body := admin(t, "GET", "/metrics", nil)
-	for _, want := range []string{
+	want := []string{
 		`caddy_cms_events_events_total{topic="ContentManagement.Entry.create"}`,
 		`caddy_cms_events_deliveries_total{outcome="delivered",webhook="test-hook"}`,
 		`caddy_cms_events_delivery_duration_seconds_count{webhook="test-hook"}`,
 		`caddy_cms_events_enqueue_duration_seconds_count`,
 		`caddy_cms_events_queue_depth`,
 		`caddy_cms_events_failed_deliveries`,
-	} {
-		if !strings.Contains(body, want) {
-			t.Errorf("/metrics lacks %s", want)
+		`caddy_cms_events_followed_actions 0`,
+	}
+	// The outcome is counted once it is recorded, just after the
+	// receiver has answered.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		_, body := admin(t, "GET", "/metrics", nil)
+		var missing []string
+		for _, w := range want {
+			if !strings.Contains(body, w) {
+				missing = append(missing, w)
+			}
 		}
+		if len(missing) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/metrics lacks %v", missing)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 

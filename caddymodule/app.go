@@ -182,6 +182,7 @@ func (a *App) Start() error {
 	a.dispatcher.Start()
 	a.shared.started(a)
 	gaugeStore.Store(a.store)
+	gaugeRunner.Store(a.shared.runner)
 	a.logger.Info("delivering webhooks",
 		zap.String("storage_dir", a.StorageDir),
 		zap.Int("workers", a.Workers),

@@ -3,6 +3,7 @@ package caddymodule
 import (
 	"encoding/json"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -81,6 +82,11 @@ func TestActionsFollowed(t *testing.T) {
 		`"environment":{"sys":{"type":"Link","linkType":"Environment","id":"master"}},"action":"publish","scheduledFor":{"datetime":"`+due+`"}}`)
 	saID := dig(sa, "sys", "id").(string)
 
+	// The scheduled action cannot have run: it is due a second after its write.
+	if n := followedActions(t); n < 1 || n > 3 {
+		t.Errorf("%v actions counted as followed, want 1 to 3", n)
+	}
+
 	// Calls of one commit may arrive in any order, as Contentful's may.
 	calls := rx.waitFor(t, 20*time.Second, "5 publishes and 3 executes", func(calls []call) bool {
 		return countTopics(calls, is("ContentManagement.Entry.publish")) == 5 &&
@@ -118,6 +124,13 @@ func TestActionsFollowed(t *testing.T) {
 			t.Errorf("entry %s is not published in the CMS", id)
 		}
 	}
+	deadline := time.Now().Add(10 * time.Second)
+	for followedActions(t) != 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("actions still counted as followed after they ran")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	if n := len(calls); n != 5+1+3+5+3 {
 		t.Errorf("%d calls, want 17 (5 entry creates, a release create, 3 action creates, 5 publishes, 3 executes): %v", n, topics(calls))
 	}
@@ -146,4 +159,21 @@ func TestScheduledActionCanceledThroughGateway(t *testing.T) {
 	if e := g.direct(200, "GET", env+"/entries/s1", nil, ""); dig(e, "sys", "publishedVersion") != nil {
 		t.Error("the canceled action published the entry")
 	}
+}
+
+// followedActions reads the caddy_cms_events_followed_actions gauge.
+func followedActions(t *testing.T) float64 {
+	t.Helper()
+	_, metrics := admin(t, "GET", "/metrics", nil)
+	for _, l := range strings.Split(metrics, "\n") {
+		if v, ok := strings.CutPrefix(l, "caddy_cms_events_followed_actions "); ok {
+			n, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				t.Fatalf("metric line %q: %v", l, err)
+			}
+			return n
+		}
+	}
+	t.Fatal("/metrics has no caddy_cms_events_followed_actions")
+	return 0
 }

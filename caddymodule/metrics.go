@@ -8,6 +8,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/cmsevents/caddy-cms-events/delivery"
+	"github.com/cmsevents/caddy-cms-events/followup"
 )
 
 // metrics are the plugin's Prometheus collectors, made once and registered
@@ -22,11 +23,15 @@ var metrics = struct {
 	enqueueErrors    prometheus.Counter
 	queueDepth       prometheus.GaugeFunc
 	failed           prometheus.GaugeFunc
+	followed         prometheus.GaugeFunc
 }{}
 
-// gaugeStore is the store whose counts the gauges report: the newest
-// started config's.
-var gaugeStore atomic.Pointer[delivery.Store]
+// gaugeStore and gaugeRunner are the store and the action runner the
+// gauges report on: the newest started config's.
+var (
+	gaugeStore  atomic.Pointer[delivery.Store]
+	gaugeRunner atomic.Pointer[followup.Runner]
+)
 
 func initMetrics(registry *prometheus.Registry) error {
 	const ns, sub = "caddy", "cms_events"
@@ -61,10 +66,19 @@ func initMetrics(registry *prometheus.Registry) error {
 			Namespace: ns, Subsystem: sub, Name: "failed_deliveries",
 			Help: "Deliveries that ran out of attempts and are kept for redelivery.",
 		}, func() float64 { _, failed := storeCounts(); return float64(failed) })
+		metrics.followed = prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Namespace: ns, Subsystem: sub, Name: "followed_actions",
+			Help: "Bulk, release and scheduled actions followed until the CMS has run them.",
+		}, func() float64 {
+			if r := gaugeRunner.Load(); r != nil {
+				return float64(r.Len())
+			}
+			return 0
+		})
 	})
 	for _, c := range []prometheus.Collector{
 		metrics.events, metrics.deliveries, metrics.deliveryDuration,
-		metrics.enqueueDuration, metrics.enqueueErrors, metrics.queueDepth, metrics.failed,
+		metrics.enqueueDuration, metrics.enqueueErrors, metrics.queueDepth, metrics.failed, metrics.followed,
 	} {
 		if err := registry.Register(c); err != nil {
 			var already prometheus.AlreadyRegisteredError

@@ -92,27 +92,7 @@ func (sh *shared) Fetch(ctx context.Context, a *followup.Action, path, query str
 // Finish queues the events of a finished action through the running
 // config's webhooks and forgets the action, in one commit.
 func (sh *shared) Finish(a *followup.Action, done []events.Derived) error {
-	app := sh.current.Load()
-	if app == nil {
-		return errNoConfig
-	}
-	batch := delivery.Batch{Delete: []string{followPrefix + a.Key()}}
-	now := time.Now()
-	for _, d := range done {
-		indexWrites(d, &batch)
-		for _, wh := range app.webhooks() {
-			if wh.Matches(d.Event) {
-				batch.Deliveries = append(batch.Deliveries, delivery.NewDelivery(wh.ID(), d.Event, now))
-			}
-		}
-	}
-	if err := sh.store.Enqueue(context.Background(), batch); err != nil {
-		return err
-	}
-	for _, d := range done {
-		metrics.events.WithLabelValues(d.Event.Topic).Inc()
-	}
-	return nil
+	return sh.queueEvents(delivery.Batch{Delete: []string{followPrefix + a.Key()}}, done...)
 }
 
 // restoreFollowed gives the runner the actions that were being followed

@@ -137,27 +137,39 @@ func (sh *shared) Hold(p autosave.Pending) error {
 	return sh.store.Enqueue(context.Background(), delivery.Batch{Put: []delivery.KV{{Key: heldPrefix + p.Doc, Value: raw}}})
 }
 
-// errNoConfig makes the tracker retry an emission while no config runs.
-var errNoConfig = errors.New("no running config to deliver the auto_save event with; retrying")
+// errNoConfig makes the auto_save tracker and the action runner retry while
+// no config runs.
+var errNoConfig = errors.New("no running config to deliver the event with; retrying")
 
 // Emit queues the deliveries of a closed window's event and drops the held
 // draft, in one commit.
 func (sh *shared) Emit(p autosave.Pending) error {
+	return sh.queueEvents(delivery.Batch{Delete: []string{heldPrefix + p.Doc}}, events.Derived{Event: p.Event})
+}
+
+// queueEvents commits batch together with the index changes of events
+// derived away from a request (auto_save windows, followed actions) and
+// their deliveries through the running config's webhooks.
+func (sh *shared) queueEvents(batch delivery.Batch, done ...events.Derived) error {
 	app := sh.current.Load()
 	if app == nil {
 		return errNoConfig
 	}
-	batch := delivery.Batch{Delete: []string{heldPrefix + p.Doc}}
 	now := time.Now()
-	for _, wh := range app.webhooks() {
-		if wh.Matches(p.Event) {
-			batch.Deliveries = append(batch.Deliveries, delivery.NewDelivery(wh.ID(), p.Event, now))
+	for _, d := range done {
+		indexWrites(d, &batch)
+		for _, wh := range app.webhooks() {
+			if wh.Matches(d.Event) {
+				batch.Deliveries = append(batch.Deliveries, delivery.NewDelivery(wh.ID(), d.Event, now))
+			}
 		}
 	}
 	if err := sh.store.Enqueue(context.Background(), batch); err != nil {
 		return err
 	}
-	metrics.events.WithLabelValues(p.Event.Topic).Inc()
+	for _, d := range done {
+		metrics.events.WithLabelValues(d.Event.Topic).Inc()
+	}
 	return nil
 }
 

@@ -2,11 +2,15 @@ package caddymodule
 
 import (
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cmsevents/caddy-cms-events/sandbox"
 )
 
 // entryLinks returns a Contentful array of links to entries at version 1.
@@ -176,4 +180,47 @@ func followedActions(t *testing.T) float64 {
 	}
 	t.Fatal("/metrics has no caddy_cms_events_followed_actions")
 	return 0
+}
+
+// TestFollowedActionSurvivesReload reloads the config while a bulk action
+// runs in the CMS and checks that its publishes are sent, once a request
+// to the space has passed through the new config.
+func TestFollowedActionSurvivesReload(t *testing.T) {
+	rx := newReceiver(t)
+	sb := sandbox.New(sandbox.WithActionDelay(time.Second))
+	cms := httptest.NewServer(sb)
+	t.Cleanup(func() {
+		cms.Close()
+		sb.Close()
+	})
+	g := startGateway(t, gatewayConfig{handler: "\t\tsigning_secret " + testSecret + "\n" + webhookAll(rx, ""),
+		upstream: strings.TrimPrefix(cms.URL, "http://")})
+	g.cms = cms.URL
+	const env = "/spaces/sp1/environments/master"
+	g.write(201, "PUT", env+"/entries/e1", map[string]string{"X-Contentful-Content-Type": "post"}, `{"fields":{}}`)
+	bulk := g.write(201, "POST", env+"/bulk_actions/publish", nil, `{"entities":`+entryLinks("e1")+`}`)
+	bulkID := dig(bulk, "sys", "id").(string)
+
+	// A config change through the admin API is a reload.
+	req, _ := http.NewRequest(http.MethodPatch, "http://localhost:2999/config/apps/cms_events/workers", strings.NewReader("2"))
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("reload: status %d", res.StatusCode)
+	}
+
+	deadline := time.Now().Add(10 * time.Second)
+	for dig(g.direct(200, "GET", env+"/bulk_actions/actions/"+bulkID, nil, ""), "sys", "status") != "succeeded" {
+		if time.Now().After(deadline) {
+			t.Fatal("the bulk action did not run in the CMS")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	g.write(201, "PUT", env+"/entries/e2", map[string]string{"X-Contentful-Content-Type": "post"}, `{"fields":{}}`)
+	calls := rx.waitTopic(t, "ContentManagement.Entry.publish", "e1")
+	checkContext(t, calls, "ContentManagement.Entry.publish", []string{"e1"}, map[string]string{"X-Contentful-Bulk-Action-Id": bulkID})
 }

@@ -8,6 +8,9 @@
 #   bench/run.sh -pprof       # also profile caddy in one extra PLUGIN run per row
 #   bench/run.sh -soak 10m    # also a memory soak: 1,000 writes/s with delivery
 #                             # running for 10 minutes, caddy sampled every 10 s
+#   bench/run.sh -rows drain,gets
+#                             # only these rows (held, delivering, one, gets,
+#                             # latency, drain, rss-1m, soak)
 #   bench/run.sh -out FILE    # write the results to FILE (relative to the checkout)
 #                             # instead of bench/RESULTS.md
 #

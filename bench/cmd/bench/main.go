@@ -4,7 +4,7 @@
 // upstream and receiver, each row reported as the ratio PLUGIN / PLAIN of
 // the medians of its rounds. It writes the results as Markdown.
 //
-//	bench -caddy ./caddy -tools ./bin -out RESULTS.md [-rss-1m] [-soak 10m] [-pprof]
+//	bench -caddy ./caddy -tools ./bin -out RESULTS.md [-rss-1m] [-soak 10m] [-pprof] [-rows drain,gets]
 //
 // bench/run.sh builds everything and runs it.
 package main
@@ -15,6 +15,8 @@ import (
 	"log"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -29,6 +31,7 @@ type bench struct {
 	workers   int
 	pprof     bool
 	soak      time.Duration // length of the memory soak; 0: none
+	rows      []string      // the rows to measure (-rows); nil: the default set
 	pauseHow  string        // how holdByPause held deliveries (heldPaused or heldNoAdmin)
 
 	upstream   *proc
@@ -51,7 +54,16 @@ func main() {
 	rss1m := flag.Bool("rss-1m", false, "also queue 1,000,000 deliveries and measure caddy's memory (takes minutes)")
 	flag.DurationVar(&b.soak, "soak", 0, "also write at 1,000/s with delivery running for this long (10m for the 10-minute soak) and sample caddy's memory every 10s (0: no soak)")
 	flag.BoolVar(&b.pprof, "pprof", false, "profile caddy (CPU and heap) in one extra PLUGIN run of the main rows")
+	only := flag.String("rows", "", "measure only these rows, comma-separated: "+strings.Join(rowNames, ", ")+" (default: all but rss-1m and soak, which have their own flags)")
 	flag.Parse()
+	if *only != "" {
+		for _, name := range strings.Split(*only, ",") {
+			if !slices.Contains(rowNames, name) {
+				log.Fatalf("bench: -rows: unknown row %q; the rows are %s", name, strings.Join(rowNames, ", "))
+			}
+		}
+		b.rows = strings.Split(*only, ",")
+	}
 	if b.caddyBin == "" || b.tools == "" {
 		log.Fatal("bench: give the caddy binary with -caddy and the tools directory with -tools (bench/run.sh does both)")
 	}
@@ -87,19 +99,30 @@ func (b *bench) run(out string, rss1m bool) error {
 	}
 	defer b.upstream.stop()
 
-	steps := []func() ([]*row, error){
-		b.writesHeld, one(b.writesDelivering), b.writesOneConnection,
-		one(b.gets), one(b.latency), one(b.drain),
+	steps := map[string]func() ([]*row, error){
+		"held": b.writesHeld, "delivering": one(b.writesDelivering), "one": b.writesOneConnection,
+		"gets": one(b.gets), "latency": one(b.latency), "drain": one(b.drain),
+		"rss-1m": one(b.rssMillion), "soak": one(b.memorySoak),
 	}
-	if rss1m {
-		steps = append(steps, one(b.rssMillion))
+	chosen := b.rows
+	if chosen == nil {
+		chosen = slices.Clone(rowNames[:6])
+		if rss1m {
+			chosen = append(chosen, "rss-1m")
+		}
+		if b.soak > 0 {
+			chosen = append(chosen, "soak")
+		}
 	}
-	if b.soak > 0 {
-		steps = append(steps, one(b.memorySoak))
+	if slices.Contains(chosen, "soak") && b.soak == 0 {
+		b.soak = 10 * time.Minute
 	}
 	var rows []*row
-	for _, step := range steps {
-		r, err := step()
+	for _, name := range rowNames {
+		if !slices.Contains(chosen, name) {
+			continue
+		}
+		r, err := steps[name]()
 		if err != nil {
 			return err
 		}
@@ -112,6 +135,9 @@ func (b *bench) run(out string, rss1m bool) error {
 	fmt.Fprintf(os.Stderr, "bench: wrote %s in %v\n", out, time.Since(started).Round(time.Second))
 	return nil
 }
+
+// rowNames names the rows for -rows, in the order they run.
+var rowNames = []string{"held", "delivering", "one", "gets", "latency", "drain", "rss-1m", "soak"}
 
 // one adapts a step that measures one row.
 func one(step func() (*row, error)) func() ([]*row, error) {

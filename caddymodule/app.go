@@ -28,6 +28,7 @@ func init() {
 const (
 	defaultWorkers = 16
 	defaultMaxBody = 4 << 20
+	maxBodyLimit   = "8MiB" // delivery.MaxPayload, as users write it
 	// defaultRetention is how long the call log keeps calls: 7 days.
 	defaultRetention = 7 * 24 * time.Hour
 	// stopGrace is how long Stop waits for in-flight sends before leaving
@@ -51,7 +52,8 @@ type App struct {
 
 	// MaxBody is the largest upstream answer, in bytes, that is buffered to
 	// derive an event from. A larger answer passes through whole and gives
-	// a thin event (what the path says) with a warning. Default: 4 MiB.
+	// a thin event (what the path says) with a warning. Default: 4 MiB;
+	// at most 8 MiB.
 	MaxBody int64 `json:"max_body,omitempty"`
 
 	// Retention is how long the call log keeps a webhook call (at most 500
@@ -113,8 +115,8 @@ func (a *App) Provision(ctx caddy.Context) error {
 	if a.MaxBody == 0 {
 		a.MaxBody = defaultMaxBody
 	}
-	if a.MaxBody < 0 {
-		return fmt.Errorf("cms_events: max_body must be positive, got %d", a.MaxBody)
+	if a.MaxBody < 0 || a.MaxBody > delivery.MaxPayload {
+		return fmt.Errorf("cms_events: max_body must be between 1 and %d bytes (%s; a queued delivery holds the whole answer), got %d", delivery.MaxPayload, maxBodyLimit, a.MaxBody)
 	}
 	if a.Retention < 0 {
 		return fmt.Errorf("cms_events: retention must be positive, got %v", time.Duration(a.Retention))

@@ -11,6 +11,8 @@ import (
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"github.com/dustin/go-humanize"
 
+	"github.com/cmsevents/caddy-cms-events/delivery"
+
 	"github.com/cmsevents/caddy-cms-events/events"
 )
 
@@ -59,6 +61,9 @@ func (a *App) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			size, err := humanize.ParseBytes(d.Val())
 			if err != nil || size == 0 {
 				return d.Errf("want `max_body <size>` such as 4MiB or 1048576, got %q", d.Val())
+			}
+			if size > delivery.MaxPayload {
+				return d.Errf("max_body can be at most %s (a queued delivery holds the whole answer), got %q", maxBodyLimit, d.Val())
 			}
 			a.MaxBody = int64(size)
 		case "retention":

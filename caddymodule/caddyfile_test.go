@@ -97,6 +97,7 @@ func TestAppCaddyfileErrors(t *testing.T) {
 	}{
 		{"workers not a number", "cms_events {\n\tworkers lots\n}", "want `workers <n>` with a positive whole number, got \"lots\", at Testfile:2"},
 		{"max_body bad size", "cms_events {\n\tmax_body huge\n}", "want `max_body <size>` such as 4MiB"},
+		{"max_body too large", "cms_events {\n\tmax_body 9MiB\n}", "max_body can be at most 8MiB (a queued delivery holds the whole answer), got \"9MiB\", at Testfile:2"},
 		{"unknown option", "cms_events {\n\tcolour red\n}", `unknown cms_events option "colour"`},
 		{"storage_dir twice", "cms_events {\n\tstorage_dir a b\n}", "want `storage_dir <path>`"},
 	} {

@@ -8,8 +8,6 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/dgraph-io/badger/v4"
 )
 
 // lastCall returns the id of the webhook's newest call.
@@ -210,17 +208,18 @@ func TestRedeliverFailedInChunks(t *testing.T) {
 		t.Fatal(err)
 	}
 	total := 2*redeliverChunk + 17
-	err = s.db.Update(func(txn *badger.Txn) error {
-		for i := range total {
-			d := NewDelivery("w", testEvent(fmt.Sprint(i)), time.Now())
-			d.Attempt = 3
-			if err := txn.Set(failedKey("w", d.ID), encodeDelivery(d)); err != nil {
-				return err
-			}
+	wb := s.db.NewWriteBatch() // more entries than one transaction takes
+	for i := range total {
+		d := NewDelivery("w", testEvent(fmt.Sprint(i)), time.Now())
+		d.Attempt = 3
+		if err := wb.Set(failedKey("w", d.ID), encodeDelivery(d)); err != nil {
+			t.Fatal(err)
 		}
-		return txn.Set(failedKey("w", "unreadable"), []byte("{"))
-	})
-	if err != nil {
+	}
+	if err := wb.Set(failedKey("w", "unreadable"), []byte("{")); err != nil {
+		t.Fatal(err)
+	}
+	if err := wb.Flush(); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Close(); err != nil {

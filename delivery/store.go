@@ -22,15 +22,28 @@ var ErrClosed = errors.New("delivery store is closed")
 // Memory and file sizes of the Badger database. Deliveries are short-lived,
 // so small memtables and value-log files keep memory low and let the
 // value-log GC reclaim space early.
+//
+// The memtable size sets the heap more than anything else: flushing a
+// memtable builds a level-0 table in buffers that double as they fill, about
+// six times the memtable size (8 MB memtables held 62 MB of them with a
+// million deliveries queued; 2 MB ones keep it near 16 MB at the same write
+// rate). Values from 256 bytes on (every delivery) live in the value log,
+// so the tables hold keys and pointers and compactions stay small. The
+// value-log file being written is mapped and resident: 16 MB files bound
+// that.
 const (
-	memTableSize     = 8 << 20
+	memTableSize     = 2 << 20
 	numMemtables     = 2
 	blockCacheSize   = 8 << 20
-	valueThreshold   = 1 << 10 // values from 1 KiB on live in the value log
-	valueLogFileSize = 64 << 20
+	valueThreshold   = 256
+	valueLogFileSize = 16 << 20
 	baseTableSize    = 1 << 20
 	numCompactors    = 2
 )
+
+// MaxPayload is the largest event payload, in bytes, a delivery may carry: a
+// stored delivery is one value in a value-log file, with room to spare.
+const MaxPayload = valueLogFileSize / 2
 
 // DefaultRetention is how long call-log entries are kept by default.
 const DefaultRetention = 168 * time.Hour
@@ -301,6 +314,8 @@ func checkDelivery(d *Delivery) error {
 		return fmt.Errorf("delivery %s has no event", d.ID)
 	case d.DueAt.IsZero():
 		return fmt.Errorf("delivery %s has no due time; create deliveries with NewDelivery", d.ID)
+	case len(d.Event.Payload) > MaxPayload:
+		return fmt.Errorf("delivery %s: its payload is %d bytes, more than the %d a delivery can carry; lower max_body", d.ID, len(d.Event.Payload), MaxPayload)
 	}
 	return nil
 }

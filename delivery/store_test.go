@@ -2,6 +2,7 @@ package delivery
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -234,6 +235,7 @@ func TestEnqueueRejectsInvalid(t *testing.T) {
 		{"no event", Batch{Deliveries: []*Delivery{func() *Delivery { d := valid(); d.Event = nil; return d }()}}, "no event"},
 		{"no due time", Batch{Deliveries: []*Delivery{func() *Delivery { d := valid(); d.DueAt = time.Time{}; return d }()}}, "no due time"},
 		{"empty index key", Batch{Put: []KV{{Key: ""}}}, "empty key"},
+		{"payload too large", Batch{Deliveries: []*Delivery{func() *Delivery { d := valid(); d.Event.Payload = largePayload(MaxPayload + 1); return d }()}}, "lower max_body"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -690,4 +692,24 @@ func TestCounts(t *testing.T) {
 	}
 	s = openTestStore(t, dir)
 	check("after reopening", 1, 1)
+}
+
+// largePayload returns a JSON string of n bytes.
+func largePayload(n int) json.RawMessage {
+	return json.RawMessage(`"` + strings.Repeat("x", n-2) + `"`)
+}
+
+// TestEnqueueLargestPayload checks that a delivery with the largest payload
+// allowed is stored and read back whole.
+func TestEnqueueLargestPayload(t *testing.T) {
+	s := openTestStore(t, t.TempDir())
+	d := NewDelivery("wh", testEvent("1"), time.Now())
+	d.Event.Payload = largePayload(MaxPayload)
+	if err := s.Enqueue(context.Background(), Batch{Deliveries: []*Delivery{d}}); err != nil {
+		t.Fatal(err)
+	}
+	got := records(t, s, queuePrefix)
+	if len(got) != 1 || len(got[0].Event.Payload) != MaxPayload {
+		t.Fatalf("stored %d deliveries; want the one with its %d-byte payload", len(got), MaxPayload)
+	}
 }

@@ -62,7 +62,8 @@ type App struct {
 
 	// Durability says when a write's answer goes to the client: `sync`
 	// (default) waits until its events are synced to disk; `async` does not
-	// wait, so a crash may lose the last few milliseconds of events.
+	// wait, and syncs the events of all writes together at most every 10ms,
+	// so a crash may lose the events of the last 10ms or so.
 	Durability string `json:"durability,omitempty"`
 
 	// DenyPrivate refuses webhook calls to private addresses (RFC 1918,

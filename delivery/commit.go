@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/dgraph-io/badger/v4"
 	"go.uber.org/zap"
@@ -12,6 +13,12 @@ import (
 // maxGroupOps bounds how many ops one group commit gathers (and the queue of
 // ops waiting for the committer).
 const maxGroupOps = 4096
+
+// asyncSyncInterval is how long asynchronous writes may wait for a sync of
+// the logs: they are synced together at most this often. A sync costs the
+// machine far more than the writes it covers, so syncing every group of
+// asynchronous writes made them hardly cheaper than synchronous ones.
+const asyncSyncInterval = 10 * time.Millisecond
 
 // write is one key to set or delete.
 type write struct {
@@ -93,19 +100,30 @@ func (s *Store) submit(ctx context.Context, o *op) error {
 func (s *Store) commitLoop() {
 	defer s.wg.Done()
 	group := make([]*op, 0, maxGroupOps)
+	syncTimer := time.NewTimer(0)
+	<-syncTimer.C
+	armed := false // syncTimer runs for the pending asynchronous writes
 	for {
 		select {
 		case o := <-s.ops:
 			group = s.gather(append(group[:0], o))
 			s.commitGroup(group)
+		case <-syncTimer.C:
+			armed = false
+			s.syncPending()
 		case <-s.quit:
 			for {
 				group = s.gather(group[:0])
 				if len(group) == 0 {
+					s.syncPending()
 					return
 				}
 				s.commitGroup(group)
 			}
+		}
+		if s.unsynced && !armed {
+			syncTimer.Reset(s.asyncSyncEvery - time.Since(s.lastSync))
+			armed = true
 		}
 	}
 }
@@ -202,22 +220,53 @@ func (s *Store) commitGroup(group []*op) {
 	}
 }
 
-// syncGroup syncs Badger's logs once if an op of group that succeeded must
-// be on disk before it reports; a failed sync fails those ops.
+// syncGroup makes the writes of group durable as its ops need: an op that
+// is waited for is on disk before it reports, and a failed sync fails it.
+// Asynchronous writes are synced at most every asyncSyncEvery, with
+// whatever came before them; until then they are left unsynced. Claims
+// and outcomes (lazy ops) never need a sync of their own.
 func (s *Store) syncGroup(group []*op) {
+	waited, async := false, false
 	for _, o := range group {
 		if o.err != nil || o.lazy {
 			continue
 		}
-		if err := s.db.Sync(); err != nil {
-			for _, o := range group {
-				if o.err == nil && !o.lazy {
-					o.err = fmt.Errorf("sync the delivery store: %w", err)
-				}
-			}
+		if o.async {
+			async = true
+		} else {
+			waited = true
 		}
+	}
+	if !waited && !(async && time.Since(s.lastSync) >= s.asyncSyncEvery) {
+		s.unsynced = s.unsynced || async
 		return
 	}
+	if err := s.sync(); err != nil {
+		for _, o := range group {
+			if o.err == nil && !o.lazy {
+				o.err = fmt.Errorf("sync the delivery store: %w", err)
+			}
+		}
+	}
+}
+
+// syncPending syncs the asynchronous writes left unsynced; a failure is
+// logged, as nobody waits for them.
+func (s *Store) syncPending() {
+	if !s.unsynced {
+		return
+	}
+	if err := s.sync(); err != nil {
+		s.log.Error("syncing asynchronous writes to the delivery store failed; a crash now may lose their deliveries", zap.Error(err))
+	}
+}
+
+// sync syncs Badger's logs: everything committed so far is on disk.
+func (s *Store) sync() error {
+	s.syncs.Add(1)
+	err := s.db.Sync()
+	s.lastSync, s.unsynced = time.Now(), false
+	return err
 }
 
 // lowerQueueFloor keeps the queue floor at or below every pending key written.

@@ -713,3 +713,53 @@ func TestEnqueueLargestPayload(t *testing.T) {
 		t.Fatalf("stored %d deliveries; want the one with its %d-byte payload", len(got), MaxPayload)
 	}
 }
+
+// TestAsyncWritesSyncedTogether checks that asynchronous writes wait for
+// one sync at most asyncSyncEvery after the last, and are synced at Close.
+func TestAsyncWritesSyncedTogether(t *testing.T) {
+	open := func(dir string, every time.Duration) *Store {
+		db, err := badger.Open(badger.DefaultOptions(dir).WithLogger(nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := newStore(db, StoreOptions{Async: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.asyncSyncEvery, s.lastSync = every, time.Now()
+		s.start()
+		return s
+	}
+	enqueue := func(s *Store, n int) {
+		for i := range n {
+			b := Batch{Deliveries: []*Delivery{NewDelivery("w", testEvent(fmt.Sprint(i)), time.Now())}}
+			if err := s.Enqueue(context.Background(), b); err != nil {
+				t.Fatal(err)
+			}
+		}
+		waitFor(t, 5*time.Second, "the batches to be committed", func() bool { d, _ := s.Counts(); return d == n })
+	}
+
+	dir := t.TempDir()
+	s := open(dir, time.Hour)
+	enqueue(s, 20)
+	if n := s.syncs.Load(); n != 0 {
+		t.Fatalf("%d syncs within the interval, want none", n)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if n := s.syncs.Load(); n != 1 {
+		t.Fatalf("%d syncs at Close, want 1", n)
+	}
+	reopened := openTestStore(t, dir)
+	if depth, _ := reopened.Counts(); depth != 20 {
+		t.Fatalf("depth after reopening = %d, want 20", depth)
+	}
+	reopened.Close()
+
+	s = open(t.TempDir(), time.Millisecond)
+	defer s.Close()
+	enqueue(s, 1)
+	waitFor(t, 5*time.Second, "the pending write to be synced without further writes", func() bool { return s.syncs.Load() == 1 })
+}

@@ -13,7 +13,7 @@ var errTrimUnsupported = errors.New("the system cannot reclaim mapped file pages
 
 // trimInterval is how often the store hands the pages of its mapped
 // database files back to the kernel.
-const trimInterval = 10 * time.Second
+const trimInterval = 2 * time.Second
 
 // trimLoop keeps the queue on disk rather than in memory: Badger maps its
 // tables and value logs into the process, so every queued delivery written

@@ -143,10 +143,10 @@ func (s *Store) gather(group []*op) []*op {
 
 // commitGroup applies every op of group in order and commits their writes
 // in as few transactions as fit: a new transaction starts whenever the next
-// write would exceed Badger's limits. When the group holds an op that is not
-// lazy (an enqueue), one sync of the logs follows before anyone is told. Then it reports each op's result
-// and wakes the dispatchers if deliveries became due. After a failure the
-// in-memory state is reloaded from the database.
+// write would exceed Badger's limits. Then the logs are synced as syncGroup
+// decides, each op's result is reported, and the dispatchers are woken if
+// deliveries became due. After a failure the in-memory state is reloaded
+// from the database.
 //
 // The committer is the only writer of the database, so ops never conflict
 // and a claim can never be made twice (Badger's conflict detection is off).

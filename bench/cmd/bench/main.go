@@ -32,6 +32,7 @@ type bench struct {
 	pprof     bool
 	soak      time.Duration // length of the memory soak; 0: none
 	rows      []string      // the rows to measure (-rows); nil: the default set
+	findings  string        // path of the before/after record (-findings)
 	pauseHow  string        // how holdByPause held deliveries (heldPaused or heldNoAdmin)
 
 	upstream   *proc
@@ -49,7 +50,8 @@ func main() {
 	flag.DurationVar(&b.d, "d", 5*time.Second, "measured duration of each timed run")
 	flag.DurationVar(&b.warmup, "warmup", time.Second, "warmup before each timed run")
 	flag.IntVar(&b.rounds, "rounds", 2, "rounds per row and side")
-	flag.IntVar(&b.getRounds, "get-rounds", 3, "rounds of the GET row (its target is tight)")
+	flag.IntVar(&b.getRounds, "get-rounds", 5, "rounds of the GET row (its target is tight, and single runs vary by ±3%)")
+	flag.StringVar(&b.findings, "findings", "bench/FINDINGS.md", "the record of changes and their before/after figures, copied into the results (skipped if missing)")
 	flag.IntVar(&b.workers, "workers", 16, "cms_events delivery workers (and the plain client's connections)")
 	rss1m := flag.Bool("rss-1m", false, "also queue 1,000,000 deliveries and measure caddy's memory (takes minutes)")
 	flag.DurationVar(&b.soak, "soak", 0, "also write at 1,000/s with delivery running for this long (10m for the 10-minute soak) and sample caddy's memory every 10s (0: no soak)")
@@ -128,7 +130,11 @@ func (b *bench) run(out string, rss1m bool) error {
 		}
 		rows = append(rows, r...)
 	}
-	res := results{machine: m, rows: rows, caddyfiles: b.caddyfiles, profiles: b.profiles, took: time.Since(started), settings: b}
+	findings, err := os.ReadFile(b.findings)
+	if err != nil && !os.IsNotExist(err) {
+		return err
+	}
+	res := results{machine: m, rows: rows, caddyfiles: b.caddyfiles, profiles: b.profiles, took: time.Since(started), settings: b, findings: string(findings)}
 	if err := os.WriteFile(out, res.markdown(), 0o644); err != nil {
 		return err
 	}

@@ -18,6 +18,7 @@ type results struct {
 	profiles   []profile
 	took       time.Duration
 	settings   *bench
+	findings   string // the hand-kept record of changes and their before/after figures
 }
 
 // markdown renders the results file.
@@ -90,6 +91,10 @@ func (res results) markdown() []byte {
 		fmt.Fprintf(&w, "\n")
 	} else {
 		fmt.Fprintf(&w, "Every target was met.\n\n")
+	}
+	if res.findings != "" {
+		fmt.Fprintf(&w, "## Before and after\n\nWhat was profiled and changed where targets were missed, with the figures of the runs named there "+
+			"(not of this run). Kept in `bench/FINDINGS.md` and copied here by every run.\n\n%s\n", strings.TrimSpace(res.findings))
 	}
 
 	fmt.Fprintf(&w, "## Rows\n\n")

@@ -107,14 +107,10 @@ func (b *bench) run(out string, rss1m bool) error {
 		"rss-1m": one(b.rssMillion), "soak": one(b.memorySoak),
 	}
 	chosen := b.rows
-	if chosen == nil {
-		chosen = slices.Clone(rowNames[:6])
-		if rss1m {
-			chosen = append(chosen, "rss-1m")
-		}
-		if b.soak > 0 {
-			chosen = append(chosen, "soak")
-		}
+	if chosen == nil { // every row, the long ones when their flags ask for them
+		chosen = slices.DeleteFunc(slices.Clone(rowNames), func(name string) bool {
+			return name == "rss-1m" && !rss1m || name == "soak" && b.soak == 0
+		})
 	}
 	if slices.Contains(chosen, "soak") && b.soak == 0 {
 		b.soak = 10 * time.Minute

@@ -142,7 +142,7 @@ func OpenStore(opts StoreOptions) (*Store, error) {
 	bopts := badger.DefaultOptions(dir).
 		WithLogger(badgerLogger{logger.Named("badger").Sugar()}).
 		WithSyncWrites(false). // the committer syncs the groups that need it
-		WithMemTableSize(memTableSize).
+		WithMemTableSize(replayMemTableSize(dir, logger)).
 		WithNumMemtables(numMemtables).
 		WithBlockCacheSize(blockCacheSize).
 		WithCompression(options.None).
@@ -219,6 +219,32 @@ func (s *Store) start() {
 	go s.commitLoop()
 	go s.gcLoop()
 	go s.trimLoop()
+}
+
+// replayMemTableSize returns the memtable size to open dir with: the
+// configured one, or the size of the memtables whose logs a crash left in dir
+// if a version with larger memtables wrote them. Badger replays each log into
+// a memtable of the configured size and exits the process when it does not
+// fit; a memtable's log file is created at twice its size.
+func replayMemTableSize(dir string, log *zap.Logger) int64 {
+	size := int64(memTableSize)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return size // a new directory, or Badger reports the problem
+	}
+	for _, e := range entries {
+		if !strings.HasSuffix(e.Name(), ".mem") {
+			continue
+		}
+		if info, err := e.Info(); err == nil && info.Size()/2 > size {
+			size = info.Size() / 2
+		}
+	}
+	if size > memTableSize {
+		log.Info("replaying memtables written with a larger size; memtables keep that size until the store is next closed cleanly",
+			zap.Int64("memtable_bytes", size))
+	}
+	return size
 }
 
 // checkWritable creates dir if needed and proves a file can be created in it.

@@ -1,6 +1,7 @@
 package delivery
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
+	"go.uber.org/zap"
 )
 
 func TestOpenStoreErrors(t *testing.T) {
@@ -762,4 +764,68 @@ func TestAsyncWritesSyncedTogether(t *testing.T) {
 	defer s.Close()
 	enqueue(s, 1)
 	waitFor(t, 5*time.Second, "the pending write to be synced without further writes", func() bool { return s.syncs.Load() == 1 })
+}
+
+// TestOpenReplaysLargerMemtables opens a directory a crash left with the
+// logs of memtables, and a value log, larger than the store uses now (an
+// earlier version's): Badger must replay them into memtables of their own
+// size, not exit, and every record must be there.
+func TestOpenReplaysLargerMemtables(t *testing.T) {
+	dir := t.TempDir()
+	const records, earlierMemTable = 6000, 8 << 20
+	db, err := badger.Open(badger.DefaultOptions(dir).WithLogger(nil).
+		WithMemTableSize(earlierMemTable).WithValueThreshold(1 << 10).WithValueLogFileSize(64 << 20))
+	if err != nil {
+		t.Fatal(err)
+	}
+	value := func(i int) []byte { // every tenth in the value log, the rest in the memtable's log
+		if i%10 == 0 {
+			return bytes.Repeat([]byte("l"), 2000)
+		}
+		return bytes.Repeat([]byte("v"), 900)
+	}
+	wb := db.NewWriteBatch()
+	for i := range records {
+		if err := wb.Set(indexKey(fmt.Sprint(i)), value(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := wb.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	// The files as a crash leaves them: synced, the memtable never flushed.
+	crashed := t.TempDir()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if e.Name() == "LOCK" {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(crashed, e.Name()), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if replayMemTableSize(crashed, zap.NewNop()) != earlierMemTable {
+		t.Fatalf("the crashed directory's memtable logs were not recognised as %d-byte memtables", earlierMemTable)
+	}
+
+	s := openTestStore(t, crashed)
+	for _, i := range []int{0, 1, records / 2, records - 1} {
+		got, ok, err := s.Get(fmt.Sprint(i))
+		if err != nil || !ok || !bytes.Equal(got, value(i)) {
+			t.Fatalf("record %d after replay: ok %v, %d bytes, %v", i, ok, len(got), err)
+		}
+	}
 }

@@ -213,13 +213,7 @@ func TestFollowedActionSurvivesReload(t *testing.T) {
 		t.Fatalf("reload: status %d", res.StatusCode)
 	}
 
-	deadline := time.Now().Add(10 * time.Second)
-	for dig(g.direct(200, "GET", env+"/bulk_actions/actions/"+bulkID, nil, ""), "sys", "status") != "succeeded" {
-		if time.Now().After(deadline) {
-			t.Fatal("the bulk action did not run in the CMS")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	g.waitBulkRan(env, bulkID)
 	g.write(201, "PUT", env+"/entries/e2", map[string]string{"X-Contentful-Content-Type": "post"}, `{"fields":{}}`)
 	calls := rx.waitTopic(t, "ContentManagement.Entry.publish", "e1")
 	checkContext(t, calls, "ContentManagement.Entry.publish", []string{"e1"}, map[string]string{"X-Contentful-Bulk-Action-Id": bulkID})

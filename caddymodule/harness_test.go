@@ -271,6 +271,19 @@ func (g *gateway) direct(want int, method, path string, header map[string]string
 	return g.send(g.cms, want, method, path, header, body)
 }
 
+// waitBulkRan waits until the CMS has run the bulk action id of the
+// environment at env (a path such as /spaces/sp1/environments/master).
+func (g *gateway) waitBulkRan(env, id string) {
+	g.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for dig(g.direct(200, "GET", env+"/bulk_actions/actions/"+id, nil, ""), "sys", "status") != "succeeded" {
+		if time.Now().After(deadline) {
+			g.t.Fatalf("bulk action %s did not run in the CMS", id)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 func (g *gateway) send(base string, want int, method, path string, header map[string]string, body string) map[string]any {
 	g.t.Helper()
 	res, out := g.do(method, base+path, header, body)

@@ -249,13 +249,7 @@ func TestCrashKeepsFollowedAction(t *testing.T) {
 	first.kill()
 
 	startChild(t, caddyfile, base+"/")
-	deadline := time.Now().Add(10 * time.Second)
-	for dig(g.direct(200, "GET", env+"/bulk_actions/actions/"+bulkID, nil, ""), "sys", "status") != "succeeded" {
-		if time.Now().After(deadline) {
-			t.Fatal("the bulk action did not run in the CMS")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	g.waitBulkRan(env, bulkID)
 	g.write(201, "PUT", env+"/entries/e3", map[string]string{"X-Contentful-Content-Type": "post"}, `{"fields":{}}`)
 	calls := rx.waitFor(t, 30*time.Second, "both publishes after the restart", func(calls []call) bool {
 		return countTopics(calls, is("ContentManagement.Entry.publish")) == 2

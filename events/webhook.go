@@ -77,6 +77,26 @@ type header struct {
 	secret bool
 }
 
+// DefinitionError is the error Compile returns: it names the webhook and
+// the field of the definition at fault.
+type DefinitionError struct {
+	// Webhook is the webhook's name, or its id when it has no name.
+	Webhook string
+	// Field is the field at fault in the JSON form of the definition, such
+	// as "url", "topics", "filters[1]" or "retry.attempts".
+	Field string
+	// Err says what is wrong with the field.
+	Err error
+}
+
+// Error returns `webhook "<name>": <field>: <what is wrong>`.
+func (e *DefinitionError) Error() string {
+	return fmt.Sprintf("webhook %q: %s: %v", e.Webhook, e.Field, e.Err)
+}
+
+// Unwrap returns the error about the field.
+func (e *DefinitionError) Unwrap() error { return e.Err }
+
 // Compile validates a definition and prepares it for matching and rendering.
 // Errors name the webhook and the field at fault.
 func Compile(def Definition) (*Webhook, error) {
@@ -86,7 +106,7 @@ func Compile(def Definition) (*Webhook, error) {
 		label = def.ID
 	}
 	fail := func(field string, err error) (*Webhook, error) {
-		return nil, fmt.Errorf("webhook %q: %s: %w", label, field, err)
+		return nil, &DefinitionError{Webhook: label, Field: field, Err: err}
 	}
 	if strings.TrimSpace(def.Name) == "" {
 		return fail("name", fmt.Errorf("required: give the webhook a name"))

@@ -44,7 +44,8 @@
 // Every request needs a bearer token (Authorization: Bearer <token>, or the
 // access_token query parameter); any token is accepted and names the acting
 // user: UserID(token) goes into createdBy, updatedBy, publishedBy and
-// archivedBy. Without one the answer is 401 AccessTokenInvalid.
+// archivedBy. Without one, or with one that starts with "invalid"
+// (InvalidTokenPrefix), the answer is 401 AccessTokenInvalid.
 //
 // Spaces spring into existence on first use, and so does their "master"
 // environment. Other environments are created with PUT (201, empty: nothing

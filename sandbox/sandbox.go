@@ -204,8 +204,8 @@ func (s *Sandbox) serve(r *http.Request) reply {
 		}
 	}
 	token := bearerToken(r)
-	if token == "" {
-		return newError(http.StatusUnauthorized, "The access token you sent could not be found or is invalid. Send Authorization: Bearer <token>; the sandbox accepts any token.").reply()
+	if token == "" || strings.HasPrefix(token, InvalidTokenPrefix) {
+		return newError(http.StatusUnauthorized, "The access token you sent could not be found or is invalid. Send Authorization: Bearer <token>; the sandbox accepts any token that does not start with %q.", InvalidTokenPrefix).reply()
 	}
 	rt, ok := parseRoute(r.URL.EscapedPath())
 	h := routes[rt.target][r.Method]
@@ -270,6 +270,11 @@ func isWrite(method string) bool {
 	}
 	return false
 }
+
+// InvalidTokenPrefix starts the tokens the sandbox refuses with 401
+// AccessTokenInvalid, so that clients can try their handling of a bad
+// token.
+const InvalidTokenPrefix = "invalid"
 
 // bearerToken returns the access token from the Authorization header or the
 // access_token query parameter, or "".

@@ -25,6 +25,8 @@ func TestAuth(t *testing.T) {
 		{"query token", "/spaces/sp1?access_token=" + testToken, hdr("Authorization", ""), 200, testUser},
 		{"other token", "/spaces/sp2", hdr("Authorization", "Bearer other"), 200, "user-d9298a10"},
 		{"no token on an unknown route", "/nowhere", hdr("Authorization", ""), 401, ""},
+		{"invalid token", "/spaces/sp1", hdr("Authorization", "Bearer invalid-token"), 401, ""},
+		{"invalid query token", "/spaces/sp1?access_token=invalid", hdr("Authorization", ""), 401, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

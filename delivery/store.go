@@ -286,6 +286,10 @@ type Batch struct {
 	Put []KV
 	// Delete removes index records.
 	Delete []string
+	// Sync makes Enqueue wait until the batch is synced to disk even when
+	// the store is asynchronous (StoreOptions.Async), for records that must
+	// be durable before their writer answers.
+	Sync bool
 }
 
 // KV is one index record. Index keys live in their own namespace of the
@@ -304,7 +308,8 @@ type KV struct {
 //
 // If ctx ends first, Enqueue returns ctx's error; the batch may still be
 // committed. With StoreOptions.Async, Enqueue returns once the committer has
-// the batch; a failure to commit it is then logged, not returned.
+// the batch (unless b.Sync); a failure to commit it is then logged, not
+// returned.
 func (s *Store) Enqueue(ctx context.Context, b Batch) error {
 	if len(b.Deliveries)+len(b.Put)+len(b.Delete) == 0 {
 		return nil
@@ -331,7 +336,7 @@ func (s *Store) Enqueue(ctx context.Context, b Batch) error {
 		return writes, nil
 	})
 	o.wake = added > 0
-	o.async = s.async
+	o.async = s.async && !b.Sync
 	return s.submit(ctx, o)
 }
 

@@ -1,6 +1,9 @@
 package delivery
 
-import "sync"
+import (
+	"slices"
+	"sync"
+)
 
 // metaHealthy is the Badger user-metadata bit of a call answered with a
 // status below 300, so that health counts can be rebuilt from keys alone.
@@ -22,18 +25,28 @@ type webhookCalls struct {
 
 // callEntry is one call-log entry.
 type callEntry struct {
-	seq       uint64
+	seq       uint64 // the call's requestAt, unix nanoseconds
 	id        string
 	expiresAt uint64 // unix seconds; Badger drops the entry from then on
 	healthy   bool
 }
 
-// add appends e as the newest entry.
+// add inserts e in its place, by requestAt (seq) and then id: usually
+// last, but a long call may be recorded after quicker ones made later.
 func (wc *webhookCalls) add(e callEntry) {
-	wc.entries = append(wc.entries, e)
+	i := len(wc.entries)
+	for i > 0 && e.before(wc.entries[i-1]) {
+		i--
+	}
+	wc.entries = slices.Insert(wc.entries, i, e)
 	if e.healthy {
 		wc.healthy++
 	}
+}
+
+// before reports whether e was made before o.
+func (e callEntry) before(o callEntry) bool {
+	return e.seq < o.seq || e.seq == o.seq && e.id < o.id
 }
 
 // dropOldest removes and returns the oldest entry.
@@ -47,7 +60,7 @@ func (wc *webhookCalls) dropOldest() callEntry {
 }
 
 // prune drops the entries expired at now (unix seconds), as Badger does:
-// entries expire in the order they were added, as they share the retention.
+// entries expire in requestAt order, as their retention counts from then.
 func (wc *webhookCalls) prune(now int64) {
 	for len(wc.entries) > 0 && wc.entries[0].expiresAt <= uint64(now) {
 		wc.dropOldest()

@@ -11,7 +11,9 @@ import (
 type callWrite struct {
 	webhookID, id string
 	healthy       bool
-	value         []byte
+	// requestAt is when the call was made; it orders the call log.
+	requestAt time.Time
+	value     []byte
 }
 
 // newCallID returns a random call id.
@@ -32,6 +34,7 @@ func newCallWrite(id string, dl *Delivery, a *attempt, outcome Outcome) *callWri
 		webhookID: dl.WebhookID,
 		id:        id,
 		healthy:   status > 0 && status < 300,
+		requestAt: a.requestAt,
 		value:     encodeCall(id, dl, a, errName, outcome == Delivered),
 	}
 }
@@ -42,11 +45,18 @@ func formatCallTime(t time.Time) string {
 }
 
 // recordCall returns the writes that add c to the call log at now, and
-// updates the call index; the oldest entries beyond MaxCallsPerWebhook are
-// deleted. Committer only, once the op can no longer fail.
+// updates the call index; the entries with the oldest requestAt beyond
+// MaxCallsPerWebhook are deleted. The key's sequence is the call's
+// requestAt, so the log lists calls in the order they were made, whatever
+// order their outcomes were recorded in; the entry's retention counts from
+// then too, so entries expire in that order. Committer only, once the op
+// can no longer fail.
 func (s *Store) recordCall(c *callWrite, now time.Time) []write {
-	s.callSeq = max(s.callSeq+1, uint64(now.UnixNano()))
-	e := callEntry{seq: s.callSeq, id: c.id, expiresAt: expiresAt(now, s.retention), healthy: c.healthy}
+	at := c.requestAt
+	if at.IsZero() || at.After(now) {
+		at = now
+	}
+	e := callEntry{seq: uint64(at.UnixNano()), id: c.id, expiresAt: expiresAt(at, s.retention), healthy: c.healthy}
 	dropped := s.calls.add(c.webhookID, e, MaxCallsPerWebhook, now.Unix())
 	writes := make([]write, 0, len(dropped)+1)
 	for _, d := range dropped {

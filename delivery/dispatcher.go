@@ -3,6 +3,7 @@ package delivery
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"net/http"
 	"sync"
@@ -41,6 +42,20 @@ type DispatcherOptions struct {
 	OnResult func(Result)
 	// Now tells the time; default time.Now.
 	Now func() time.Time
+	// SpaceSecrets, if set, gives the signing secret of a space: a call
+	// for an event of a space that has one is signed with it instead of
+	// its endpoint's Secret.
+	SpaceSecrets SpaceSecrets
+}
+
+// SpaceSecrets gives the signing secrets of spaces. In Contentful a space
+// has one signing secret, and once it is set every webhook call of the
+// space is signed with it.
+type SpaceSecrets interface {
+	// SpaceSecret returns the signing secret of space, or "" when it has
+	// none. It is called once per attempt, from several goroutines at once,
+	// and must be fast.
+	SpaceSecret(space string) string
 }
 
 // Dispatcher sends due deliveries of its endpoints from a Store. Several
@@ -50,9 +65,13 @@ type DispatcherOptions struct {
 // deliveries as it has workers, so that a worker ending a call finds the
 // next one claimed; its workers start calls in claim (due) order.
 type Dispatcher struct {
-	store     *Store
-	endpoints map[string]*endpoint
-	workers   int
+	store *Store
+	// endpoints holds the webhooks by id; it is replaced, never changed,
+	// under endpointsMu.
+	endpoints    atomic.Pointer[map[string]*endpoint]
+	endpointsMu  sync.Mutex
+	spaceSecrets SpaceSecrets
+	workers      int
 	client    *http.Client
 	ownClient bool // the client was made here; its idle connections close on Stop
 	log       *zap.Logger
@@ -83,16 +102,16 @@ type Dispatcher struct {
 // NewDispatcher returns a dispatcher; Start starts it.
 func NewDispatcher(opts DispatcherOptions) *Dispatcher {
 	d := &Dispatcher{
-		store:     opts.Store,
-		endpoints: make(map[string]*endpoint, len(opts.Endpoints)),
-		workers:   opts.Workers,
-		client:    opts.Client,
-		log:       opts.Logger,
-		onResult:  opts.OnResult,
-		now:       opts.Now,
-		quit:      make(chan struct{}),
-		loopDone:  make(chan struct{}),
-		rescan:    make(chan struct{}, 1),
+		store:        opts.Store,
+		spaceSecrets: opts.SpaceSecrets,
+		workers:      opts.Workers,
+		client:       opts.Client,
+		log:          opts.Logger,
+		onResult:     opts.OnResult,
+		now:          opts.Now,
+		quit:         make(chan struct{}),
+		loopDone:     make(chan struct{}),
+		rescan:       make(chan struct{}, 1),
 	}
 	if d.workers <= 0 {
 		d.workers = DefaultWorkers
@@ -108,11 +127,13 @@ func NewDispatcher(opts DispatcherOptions) *Dispatcher {
 	if d.now == nil {
 		d.now = time.Now
 	}
+	endpoints := make(map[string]*endpoint, len(opts.Endpoints))
 	for id, e := range opts.Endpoints {
 		if e != nil {
-			d.endpoints[id] = newEndpoint(e)
+			endpoints[id] = newEndpoint(e)
 		}
 	}
+	d.endpoints.Store(&endpoints)
 	d.sendCtx, d.cancelSends = context.WithCancel(context.Background())
 	return d
 }
@@ -176,6 +197,45 @@ func (d *Dispatcher) Stop(ctx context.Context) error {
 	return err
 }
 
+// endpoint returns the webhook id's endpoint.
+func (d *Dispatcher) endpoint(id string) (*endpoint, bool) {
+	ep, ok := (*d.endpoints.Load())[id]
+	return ep, ok
+}
+
+// SetEndpoint adds the webhook e.ID, or replaces it: calls in flight end
+// with the settings they started with, later ones use e's. A pause
+// recorded in the store for the id applies to it. It may be called before
+// or after Start, while the dispatcher runs.
+func (d *Dispatcher) SetEndpoint(e *Endpoint) {
+	ep := newEndpoint(e)
+	d.endpointsMu.Lock()
+	defer d.endpointsMu.Unlock()
+	// Under the store's pause lock, so that no pause or resume recorded
+	// meanwhile is lost on the new endpoint.
+	d.store.subs.withPaused(e.ID, func(paused bool) {
+		if paused {
+			ep.paused.Store(true)
+		}
+		next := maps.Clone(*d.endpoints.Load())
+		next[e.ID] = ep
+		d.endpoints.Store(&next)
+	})
+	d.signalRescan()
+}
+
+// RemoveEndpoint removes the webhook id: its queued deliveries are then
+// kept as failed, as those of a webhook removed from the configuration.
+// A call in flight ends as it started.
+func (d *Dispatcher) RemoveEndpoint(id string) {
+	d.endpointsMu.Lock()
+	defer d.endpointsMu.Unlock()
+	next := maps.Clone(*d.endpoints.Load())
+	delete(next, id)
+	d.endpoints.Store(&next)
+	d.signalRescan()
+}
+
 // SetPaused pauses or resumes the webhook id: a paused webhook's deliveries
 // stay queued. It reports whether the dispatcher has that webhook; if so,
 // the change is recorded in the store (Store.SetPaused), which applies it to
@@ -183,7 +243,7 @@ func (d *Dispatcher) Stop(ctx context.Context) error {
 // recording fail, the error is logged and the change applies to this
 // dispatcher only.
 func (d *Dispatcher) SetPaused(id string, paused bool) bool {
-	if _, ok := d.endpoints[id]; !ok {
+	if _, ok := d.endpoint(id); !ok {
 		return false
 	}
 	if err := d.store.SetPaused(id, paused); err != nil {
@@ -196,7 +256,7 @@ func (d *Dispatcher) SetPaused(id string, paused bool) bool {
 
 // applyPause pauses or resumes the webhook id, if the dispatcher has it.
 func (d *Dispatcher) applyPause(id string, paused bool) {
-	ep, ok := d.endpoints[id]
+	ep, ok := d.endpoint(id)
 	if ok && ep.paused.Swap(paused) && !paused {
 		d.signalRescan()
 	}
@@ -204,7 +264,7 @@ func (d *Dispatcher) applyPause(id string, paused bool) {
 
 // Paused reports whether the webhook id is paused.
 func (d *Dispatcher) Paused(id string) bool {
-	ep, ok := d.endpoints[id]
+	ep, ok := d.endpoint(id)
 	return ok && ep.paused.Load()
 }
 
@@ -264,7 +324,7 @@ func (d *Dispatcher) maxHeld() int { return 2 * d.workers }
 
 // anyClaimable reports whether some webhook of the dispatcher is not paused.
 func (d *Dispatcher) anyClaimable() bool {
-	for _, ep := range d.endpoints {
+	for _, ep := range *d.endpoints.Load() {
 		if !ep.paused.Load() {
 			return true
 		}
@@ -274,7 +334,7 @@ func (d *Dispatcher) anyClaimable() bool {
 
 // leaseFor tells the store how to claim deliveries of webhookID.
 func (d *Dispatcher) leaseFor(webhookID string) (lease time.Duration, claimable, known bool) {
-	ep, ok := d.endpoints[webhookID]
+	ep, ok := d.endpoint(webhookID)
 	if !ok {
 		return 0, false, false
 	}
@@ -303,8 +363,8 @@ func (d *Dispatcher) work() {
 // the next claim can be committed together with it.
 func (d *Dispatcher) deliver(c claimed) {
 	dl := c.d
-	ep := d.endpoints[dl.WebhookID]
-	if d.stopping() || ep.paused.Load() || dl.DueAt.Sub(d.now()) < ep.Timeout+leaseMargin/2 {
+	ep, ok := d.endpoint(dl.WebhookID)
+	if !ok || d.stopping() || ep.paused.Load() || dl.DueAt.Sub(d.now()) < ep.Timeout+leaseMargin/2 {
 		d.giveBack(c)
 		return
 	}

@@ -96,6 +96,14 @@ func (ss *subscribers) setPaused(webhookID string, paused bool) {
 	}
 }
 
+// withPaused calls fn with whether webhookID is paused, holding the lock
+// that pauses and resumes are told under.
+func (ss *subscribers) withPaused(webhookID string, fn func(paused bool)) {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	fn(ss.paused[webhookID])
+}
+
 // pausedIDs returns the paused webhooks.
 func (ss *subscribers) pausedIDs() []string {
 	ss.mu.Lock()

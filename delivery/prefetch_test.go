@@ -118,7 +118,7 @@ func TestDeliverGivesBackShortLease(t *testing.T) {
 	rc := newReceiver(t, nil)
 	d := NewDispatcher(DispatcherOptions{Store: s, Workers: 1,
 		Endpoints: map[string]*Endpoint{"w": {ID: "w", Name: "W", Timeout: 10 * time.Second, Render: postTo(rc.URL)}}})
-	ep := d.endpoints["w"]
+	ep, _ := d.endpoint("w")
 	sub := s.subs.add(nil)
 	defer s.subs.remove(sub)
 	enqueue(t, s, "w", "ev1", "ev2")

@@ -3,8 +3,11 @@ package delivery
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"net/http"
 	"net/url"
@@ -28,6 +31,22 @@ type attempt struct {
 	// retryAfter is the wait a 429 or 503 answer asked for, if it did.
 	retryAfter    time.Duration
 	hasRetryAfter bool
+}
+
+// signer returns the HMAC that signs an attempt of dl, and a function to
+// call when it is no longer used, or nil when the call goes unsigned: the
+// space's signing secret takes precedence over the endpoint's.
+func (d *Dispatcher) signer(ep *endpoint, dl *Delivery) (hash.Hash, func()) {
+	if d.spaceSecrets != nil {
+		if secret := d.spaceSecrets.SpaceSecret(dl.Event.Space); secret != "" && secret != ep.Secret {
+			return hmac.New(sha256.New, []byte(secret)), func() {}
+		}
+	}
+	if ep.Secret == "" {
+		return nil, nil
+	}
+	mac := ep.mac()
+	return mac, func() { ep.macs.Put(mac) }
 }
 
 // call renders, signs and sends one attempt of dl.
@@ -70,14 +89,13 @@ func (d *Dispatcher) call(ep *endpoint, dl *Delivery) (a attempt) {
 		a.err = err
 		return a
 	}
-	if ep.Secret != "" {
+	if mac, done := d.signer(ep, dl); mac != nil {
 		var signed []byte
 		if withBody {
 			signed = r.Body
 		}
-		mac := ep.mac()
 		sig, names, ts := signPairs(mac, method, req.URL.RequestURI(), headers.signed(), signed, a.requestAt)
-		ep.macs.Put(mac)
+		done()
 		headers.set(HeaderSignature, sig)
 		headers.set(HeaderSignedHeaders, names)
 		headers.set(HeaderTimestamp, ts)

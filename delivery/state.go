@@ -78,7 +78,6 @@ func (s *Store) load() error {
 	var depth, failed int64
 	leases := make(map[string]lease)
 	calls := make(map[string]*webhookCalls)
-	var seq uint64
 	cutoff := uint64(time.Now().Add(s.retention).Unix()) + 1
 	err := s.db.View(func(txn *badger.Txn) error {
 		scan := func(prefix []byte, each func(item *badger.Item)) {
@@ -102,7 +101,6 @@ func (s *Store) load() error {
 			if !ok {
 				return
 			}
-			seq = max(seq, n)
 			wc := calls[webhookID]
 			if wc == nil {
 				wc = &webhookCalls{}
@@ -120,7 +118,6 @@ func (s *Store) load() error {
 	s.depth.Store(depth)
 	s.failed.Store(failed)
 	s.leases = leases
-	s.callSeq = max(s.callSeq, seq)
 	s.calls.replace(calls)
 	s.queueFloor = 0
 	return nil

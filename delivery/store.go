@@ -107,9 +107,6 @@ type Store struct {
 	asyncSyncEvery time.Duration
 	// syncs counts the syncs of the logs.
 	syncs atomic.Int64
-	// callSeq is the sequence number of the last call recorded. Committer
-	// only.
-	callSeq uint64
 	// calls indexes the call log.
 	calls callIndex
 

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -121,53 +120,27 @@ func (a *adminAPI) queue(w http.ResponseWriter, app *App) error {
 }
 
 func (a *adminAPI) calls(w http.ResponseWriter, r *http.Request, app *App, id string) error {
-	skip, err := queryInt(r, "skip", 0)
+	page, err := callsView(app.store, r, id)
 	if err != nil {
-		return err
+		return viewAPIError(err)
 	}
-	limit, err := queryInt(r, "limit", 100)
-	if err != nil {
-		return err
-	}
-	if limit > 500 {
-		limit = 500
-	}
-	items, total, err := app.store.Calls(id, skip, limit)
-	if err != nil {
-		return apiError(http.StatusInternalServerError, err)
-	}
-	if items == nil {
-		items = []delivery.CallOverview{}
-	}
-	return writeJSON(w, http.StatusOK, map[string]any{
-		"sys":   map[string]string{"type": "Array"},
-		"items": items,
-		"total": total,
-		"skip":  skip,
-		"limit": limit,
-	})
+	return writeJSON(w, http.StatusOK, page)
 }
 
 func (a *adminAPI) call(w http.ResponseWriter, app *App, id, callID string) error {
-	details, ok, err := app.store.Call(id, callID)
+	details, err := callView(app.store, id, callID)
 	if err != nil {
-		return apiError(http.StatusInternalServerError, err)
-	}
-	if !ok {
-		return apiError(http.StatusNotFound, fmt.Errorf("webhook %q has no call %q in its call log", id, callID))
+		return viewAPIError(err)
 	}
 	return writeJSON(w, http.StatusOK, details)
 }
 
 func (a *adminAPI) health(w http.ResponseWriter, app *App, id string) error {
-	total, healthy, err := app.store.Health(id)
+	health, err := healthView(app.store, id, "")
 	if err != nil {
-		return apiError(http.StatusInternalServerError, err)
+		return viewAPIError(err)
 	}
-	return writeJSON(w, http.StatusOK, map[string]any{
-		"sys":   map[string]string{"id": id, "type": "Webhook"},
-		"calls": map[string]int{"total": total, "healthy": healthy},
-	})
+	return writeJSON(w, http.StatusOK, health)
 }
 
 func (a *adminAPI) redeliverCall(w http.ResponseWriter, app *App, id, callID string) error {
@@ -204,18 +177,35 @@ func (a *adminAPI) pause(w http.ResponseWriter, app *App, id string, paused bool
 	return writeJSON(w, http.StatusOK, map[string]any{"id": id, "paused": paused})
 }
 
-// redactedWebhooks lists the config's webhook definitions without secrets.
+// redactedWebhooks lists the webhook definitions without secrets: the
+// config's, then those made through the webhooks API, oldest first.
 func (a *App) redactedWebhooks() []events.Definition {
 	whs := a.webhooks()
-	out := make([]events.Definition, len(whs))
-	for i, wh := range whs {
-		out[i] = wh.Redacted()
+	api := a.shared.api.list("")
+	out := make([]events.Definition, 0, len(whs)+len(api))
+	for _, wh := range whs {
+		out = append(out, wh.Redacted())
+	}
+	for _, h := range api {
+		out = append(out, h.wh.Redacted())
 	}
 	return out
 }
 
-// webhook finds a webhook of the config by id.
+// webhook finds a webhook by id, in the config or made through the
+// webhooks API.
 func (a *App) webhook(id string) (*events.Webhook, bool) {
+	if wh, ok := a.configWebhook(id); ok {
+		return wh, true
+	}
+	if h, ok := a.shared.api.get(id); ok {
+		return h.wh, true
+	}
+	return nil, false
+}
+
+// configWebhook finds a webhook of the config by id.
+func (a *App) configWebhook(id string) (*events.Webhook, bool) {
 	for _, wh := range a.webhooks() {
 		if wh.ID() == id {
 			return wh, true
@@ -231,18 +221,6 @@ func only(r *http.Request, method string, fn func() error) error {
 	return fn()
 }
 
-func queryInt(r *http.Request, name string, def int) (int, error) {
-	s := r.URL.Query().Get(name)
-	if s == "" {
-		return def, nil
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < 0 {
-		return 0, apiError(http.StatusBadRequest, fmt.Errorf("%s must be a whole number ≥ 0, got %q", name, s))
-	}
-	return n, nil
-}
-
 func writeJSON(w http.ResponseWriter, status int, v any) error {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
@@ -251,6 +229,15 @@ func writeJSON(w http.ResponseWriter, status int, v any) error {
 
 func apiError(status int, err error) error {
 	return caddy.APIError{HTTPStatus: status, Err: err}
+}
+
+// viewAPIError turns the error of a call-log read into an admin API error.
+func viewAPIError(err error) error {
+	var ve *viewError
+	if errors.As(err, &ve) {
+		return apiError(ve.status, err)
+	}
+	return apiError(http.StatusInternalServerError, err)
 }
 
 func notFound(path string) error {

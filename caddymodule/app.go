@@ -153,6 +153,9 @@ func (a *App) register(whs []*events.Webhook, eps []*delivery.Endpoint) error {
 		if _, dup := a.endpoints.ids[ep.ID]; dup {
 			return fmt.Errorf("webhook id %q is used twice; give one of them its own id (Caddyfile: `id <id>` inside the webhook block, JSON: \"id\")", ep.ID)
 		}
+		if h, dup := a.shared.api.get(ep.ID); dup {
+			return fmt.Errorf("webhook id %q is already the id of a webhook made through the webhooks API in space %q; give the config's webhook its own id (Caddyfile: `id <id>` inside the webhook block, JSON: \"id\"), or delete the other with DELETE /spaces/%s/webhook_definitions/%s", ep.ID, h.rec.Space, h.rec.Space, ep.ID)
+		}
 	}
 	for _, ep := range eps {
 		a.endpoints.ids[ep.ID] = ep
@@ -174,13 +177,17 @@ func (a *App) Start() error {
 	a.endpoints.mu.Lock()
 	endpoints := maps.Clone(a.endpoints.ids)
 	a.endpoints.mu.Unlock()
-	a.dispatcher = delivery.NewDispatcher(delivery.DispatcherOptions{
-		Store:       a.store,
-		Workers:     a.Workers,
-		Endpoints:   endpoints,
-		Logger:      a.logger,
-		OnResult:    observeResult,
-		DenyPrivate: a.DenyPrivate,
+	api := a.shared.api
+	a.dispatcher = api.attach(endpoints, func(endpoints map[string]*delivery.Endpoint) *delivery.Dispatcher {
+		return delivery.NewDispatcher(delivery.DispatcherOptions{
+			Store:        a.store,
+			Workers:      a.Workers,
+			Endpoints:    endpoints,
+			Logger:       a.logger,
+			OnResult:     observeResult,
+			DenyPrivate:  a.DenyPrivate,
+			SpaceSecrets: api,
+		})
 	})
 	a.dispatcher.Start()
 	a.shared.started(a)
@@ -200,6 +207,7 @@ func (a *App) Stop() error {
 		return nil
 	}
 	a.shared.stopped(a)
+	a.shared.api.detach(a.dispatcher)
 	ctx, cancel := context.WithTimeout(context.Background(), stopGrace)
 	defer cancel()
 	return a.dispatcher.Stop(ctx)

@@ -106,6 +106,7 @@ func parseAppCaddyfile(d *caddyfile.Dispenser, _ any) (any, error) {
 //	    profile        contentful
 //	    signing_secret <64 characters>
 //	    webhooks_file  <path>
+//	    webhooks_api
 //	    alias          <alias id> <environment id>
 //	    auto_save {
 //	        window <duration>
@@ -136,6 +137,10 @@ func parseAppCaddyfile(d *caddyfile.Dispenser, _ any) (any, error) {
 // Caddy request matcher set, e.g. `match header X-Editor true`; several are
 // OR-ed; they replace the default) and their window (default 5s).
 //
+// `webhooks_api` makes the gateway answer Contentful's webhook API itself
+// (webhook definitions, call logs, health and the space signing secret),
+// authorised by the CMS; those requests are then never forwarded.
+//
 // A webhook's id is derived from its name unless `id` is given. Without a
 // `filter` line a webhook fires for the master environment only, as
 // Contentful's do.
@@ -161,6 +166,11 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 				return d.Errf("want `webhooks_file <path>`")
 			}
 			h.WebhooksFile = d.Val()
+		case "webhooks_api":
+			if d.NextArg() {
+				return d.Errf("want a bare `webhooks_api` line")
+			}
+			h.WebhooksAPI = true
 		case "alias":
 			args := d.RemainingArgs()
 			if len(args) != 2 {
@@ -183,7 +193,7 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			}
 			h.Webhooks = append(h.Webhooks, def)
 		default:
-			return d.Errf("unknown cms_events subdirective %q; the subdirectives are profile, signing_secret, webhooks_file, alias, auto_save and webhook", d.Val())
+			return d.Errf("unknown cms_events subdirective %q; the subdirectives are profile, signing_secret, webhooks_file, webhooks_api, alias, auto_save and webhook", d.Val())
 		}
 	}
 	return nil

@@ -66,7 +66,8 @@ func TestHandlerCaddyfileErrors(t *testing.T) {
 		name, input, want string
 	}{
 		{"args on first line", `cms_events foo`, "want `cms_events {`"},
-		{"unknown subdirective", "cms_events {\n\tnope\n}", `unknown cms_events subdirective "nope"; the subdirectives are profile, signing_secret, webhooks_file, alias, auto_save and webhook, at Testfile:2`},
+		{"webhooks_api takes no argument", "cms_events {\n\twebhooks_api yes\n}", "want a bare `webhooks_api` line, at Testfile:2"},
+		{"unknown subdirective", "cms_events {\n\tnope\n}", `unknown cms_events subdirective "nope"; the subdirectives are profile, signing_secret, webhooks_file, webhooks_api, alias, auto_save and webhook, at Testfile:2`},
 		{"profile without name", "cms_events {\n\tprofile\n}", "want `profile <name>`"},
 		{"webhook without url", "cms_events {\n\twebhook onlyname\n}", "want `webhook <name> <url> { … }`"},
 		{"webhook without topics", "cms_events {\n\twebhook a http://x {\n\t}\n}", "has no `topics` line"},

@@ -57,6 +57,16 @@ type Handler struct {
 	// these take precedence.
 	Aliases map[string]string `json:"aliases,omitempty"`
 
+	// WebhooksAPI makes the gateway answer Contentful's webhook API itself:
+	// `/spaces/{s}/webhook_definitions[/{id}]`,
+	// `/spaces/{s}/webhooks/{id}/calls[/{callId}]`, `…/health` and
+	// `/spaces/{s}/webhook_settings/signing_secret`. Each request is
+	// authorised by the CMS (a GET of the space with the client's own
+	// credentials) and never forwarded. Definitions and secrets made
+	// through it are kept in the store. Default: false, those requests
+	// pass through.
+	WebhooksAPI bool `json:"webhooks_api,omitempty"`
+
 	// AutoSave tells editor saves apart from API saves and sets their
 	// window. Default: Contentful's web app headers and a 5s window.
 	AutoSave *AutoSave `json:"auto_save,omitempty"`
@@ -65,6 +75,7 @@ type Handler struct {
 	static   *events.AliasTable
 	profile  events.Profile
 	webhooks []*events.Webhook
+	auth     *authCache
 	logger   *zap.Logger
 }
 
@@ -87,6 +98,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		return fmt.Errorf("unknown profile %q; the known profile is \"contentful\"", h.Profile)
 	}
 	h.profile = profile
+	h.auth = new(authCache)
 
 	repl := caddy.NewReplacer()
 	secret := repl.ReplaceKnown(h.SigningSecret, "")
@@ -140,6 +152,11 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 // ServeHTTP passes the request on; for a write route it holds a 2xx answer
 // back until the events it makes are committed.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
+	if h.WebhooksAPI {
+		if rt, ok := matchAPIRoute(r.URL.Path); ok {
+			return h.serveWebhooksAPI(w, r, rt, next)
+		}
+	}
 	route, ok := h.profile.Match(r.Method, r.URL.Path)
 	if !ok {
 		return next.ServeHTTP(w, r)
@@ -239,11 +256,8 @@ func (h *Handler) record(wr write, status int, respHeader http.Header, body []by
 		return
 	}
 	metrics.events.WithLabelValues(d.Event.Topic).Inc()
-	for _, wh := range h.webhooks {
-		if wh.Matches(d.Event) {
-			batch.Deliveries = append(batch.Deliveries, delivery.NewDelivery(wh.ID(), d.Event, now))
-		}
-	}
+	batch.Deliveries = appendDeliveries(batch.Deliveries, h.webhooks, d.Event, now)
+	batch.Deliveries = appendDeliveries(batch.Deliveries, h.app.shared.api.matching(d.Event.Space), d.Event, now)
 	if err := h.commit(r, batch); err != nil {
 		h.logger.Error("could not queue the event; its webhooks will not be called",
 			zap.String("topic", d.Event.Topic), zap.String("entity", d.Event.EntityID),

@@ -29,10 +29,14 @@ func TestEnqueueFailureStillAnswers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	api, err := loadAPIRegistry(store, zap.NewNop())
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := store.Close(); err != nil {
 		t.Fatal(err)
 	}
-	sh := &shared{store: store, aliases: events.NewAliasTable(), runner: followup.New(followup.Options{})}
+	sh := &shared{store: store, api: api, aliases: events.NewAliasTable(), runner: followup.New(followup.Options{})}
 	sh.aliasesAsked.Store("sp1", true) // no alias fetch beside the write
 	wh, err := events.Compile(events.Definition{Name: "hook", URL: "http://127.0.0.1:1/hook", Topics: []string{"*.*"}})
 	if err != nil {
@@ -69,13 +73,22 @@ func TestEnqueueFailureStillAnswers(t *testing.T) {
 // TestDuplicateWebhookIDs checks that two webhooks with one id in one
 // config are refused with a hint.
 func TestDuplicateWebhookIDs(t *testing.T) {
-	app := &App{endpoints: &endpointSet{ids: map[string]*delivery.Endpoint{}}}
+	store, err := delivery.OpenStore(delivery.StoreOptions{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	api, err := loadAPIRegistry(store, zap.NewNop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := &App{endpoints: &endpointSet{ids: map[string]*delivery.Endpoint{}}, shared: &shared{store: store, api: api}}
 	first, _ := events.Compile(events.Definition{Name: "Rebuild site", URL: "https://a.example/", Topics: []string{"*.*"}})
 	second, _ := events.Compile(events.Definition{Name: "rebuild  SITE!", URL: "https://b.example/", Topics: []string{"*.*"}})
 	if err := app.register([]*events.Webhook{first}, []*delivery.Endpoint{newEndpoint(first, "")}); err != nil {
 		t.Fatal(err)
 	}
-	err := app.register([]*events.Webhook{second}, []*delivery.Endpoint{newEndpoint(second, "")})
+	err = app.register([]*events.Webhook{second}, []*delivery.Endpoint{newEndpoint(second, "")})
 	if err == nil || !strings.Contains(err.Error(), `webhook id "rebuild-site" is used twice`) || !strings.Contains(err.Error(), "id <id>") {
 		t.Fatalf("duplicate ids: %v", err)
 	}

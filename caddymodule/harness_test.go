@@ -170,24 +170,52 @@ type gatewayConfig struct {
 // startGateway loads a config into the test's Caddy and waits until it runs.
 func startGateway(t *testing.T, cfg gatewayConfig) *gateway {
 	t.Helper()
+	g := newGateway(t)
+	g.load(cfg)
+	return g
+}
+
+// newGateway picks the ports and data directory of a gateway without
+// starting it; load starts it.
+func newGateway(t *testing.T) *gateway {
+	t.Helper()
 	t.Cleanup(func() {
 		if t.Skipped() {
 			t.Error("the integration test was skipped: Caddy could not be started on localhost:2999")
 		}
 	})
 	gwPort, cmsPort := freePort(t), freePort(t)
-	g := &gateway{
+	return &gateway{
 		t:       t,
 		base:    fmt.Sprintf("http://127.0.0.1:%d", gwPort),
 		cms:     fmt.Sprintf("http://127.0.0.1:%d", cmsPort),
 		dataDir: t.TempDir(),
 		client:  &http.Client{Timeout: 10 * time.Second},
 	}
+}
+
+// load (re)loads the gateway's config into the test's Caddy; the ports and
+// the data directory stay the same, so a second load is a restart.
+func (g *gateway) load(cfg gatewayConfig) {
+	t := g.t
+	t.Helper()
+	tester := caddytest.NewTester(t)
+	tester.InitServer(g.caddyfile(cfg), "caddyfile")
+	// Runs before t.TempDir's removal: close the store while its
+	// directory still exists.
+	t.Cleanup(func() { unloadConfig(t) })
+	if t.Failed() {
+		t.FailNow()
+	}
+}
+
+// caddyfile returns the gateway's Caddyfile with cfg's parts.
+func (g *gateway) caddyfile(cfg gatewayConfig) string {
 	upstream := cfg.upstream
 	if upstream == "" {
-		upstream = fmt.Sprintf("127.0.0.1:%d", cmsPort)
+		upstream = strings.TrimPrefix(g.cms, "http://")
 	}
-	config := fmt.Sprintf(`{
+	return fmt.Sprintf(`{
 	admin localhost:2999
 	skip_install_trust
 	storage file_system %[1]s/caddy
@@ -198,27 +226,18 @@ func startGateway(t *testing.T, cfg gatewayConfig) *gateway {
 	}
 }
 
-http://127.0.0.1:%[3]d {
+%[3]s {
 	cms_events {
 %[4]s
 	}
 	reverse_proxy %[5]s
 }
 
-http://127.0.0.1:%[6]d {
+%[6]s {
 	cms_sandbox
 }
 %[7]s
-`, g.dataDir, cfg.global, gwPort, cfg.handler, upstream, cmsPort, cfg.extra)
-	tester := caddytest.NewTester(t)
-	tester.InitServer(config, "caddyfile")
-	// Runs before t.TempDir's removal: close the store while its
-	// directory still exists.
-	t.Cleanup(func() { unloadConfig(t) })
-	if t.Failed() {
-		t.FailNow()
-	}
-	return g
+`, g.dataDir, cfg.global, g.base, cfg.handler, upstream, g.cms, cfg.extra)
 }
 
 // unloadConfig replaces the test's config with an empty one, which stops

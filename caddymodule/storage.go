@@ -47,6 +47,10 @@ type shared struct {
 	aliasFetches sync.Map
 	aliasesAsked sync.Map
 
+	// api holds the webhooks and signing secrets made through the
+	// webhooks API.
+	api *apiRegistry
+
 	current   atomic.Pointer[App]
 	startOnce sync.Once
 }
@@ -87,7 +91,11 @@ func openShared(dir string, opts storeOptions, logger *zap.Logger) (*shared, err
 		return nil, err
 	}
 	sh := &shared{store: store, logger: logger, aliases: events.NewAliasTable()}
-	if err := sh.loadAliases(); err != nil {
+	sh.api, err = loadAPIRegistry(store, logger.Named("webhooks_api"))
+	if err == nil {
+		err = sh.loadAliases()
+	}
+	if err != nil {
 		store.Close()
 		return nil, err
 	}
@@ -158,11 +166,8 @@ func (sh *shared) queueEvents(batch delivery.Batch, done ...events.Derived) erro
 	now := time.Now()
 	for _, d := range done {
 		indexWrites(d, &batch)
-		for _, wh := range app.webhooks() {
-			if wh.Matches(d.Event) {
-				batch.Deliveries = append(batch.Deliveries, delivery.NewDelivery(wh.ID(), d.Event, now))
-			}
-		}
+		batch.Deliveries = appendDeliveries(batch.Deliveries, app.webhooks(), d.Event, now)
+		batch.Deliveries = appendDeliveries(batch.Deliveries, sh.api.matching(d.Event.Space), d.Event, now)
 	}
 	if err := sh.store.Enqueue(context.Background(), batch); err != nil {
 		return err
@@ -179,4 +184,15 @@ func (sh *shared) Destruct() error {
 	defer cancel()
 	err := errors.Join(sh.tracker.Stop(ctx), sh.runner.Stop(ctx))
 	return errors.Join(err, sh.store.Close())
+}
+
+// appendDeliveries appends a delivery of ev for each of whs that it
+// matches.
+func appendDeliveries(ds []*delivery.Delivery, whs []*events.Webhook, ev *events.Event, now time.Time) []*delivery.Delivery {
+	for _, wh := range whs {
+		if wh.Matches(ev) {
+			ds = append(ds, delivery.NewDelivery(wh.ID(), ev, now))
+		}
+	}
+	return ds
 }

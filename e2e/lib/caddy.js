@@ -40,9 +40,10 @@ export function freePort() {
  * and the cms_events app; the sandbox upstream; the gateway with one webhook
  * for every topic.
  *
- * @param {{dir: string, adminPort: number, upstreamPort: number, gatewayPort: number, receiverPort: number, secret: string}} p
+ * @param {{dir: string, adminPort: number, upstreamPort: number, gatewayPort: number, receiverPort: number, secret: string, handler?: string}} p
+ *   handler: extra lines for the gateway's cms_events block
  */
-export function caddyfile({ dir, adminPort, upstreamPort, gatewayPort, receiverPort, secret }) {
+export function caddyfile({ dir, adminPort, upstreamPort, gatewayPort, receiverPort, secret, handler = '' }) {
   return `{
 	admin localhost:${adminPort}
 	storage file_system ${path.join(dir, 'storage')}
@@ -58,6 +59,7 @@ http://127.0.0.1:${upstreamPort} {
 http://127.0.0.1:${gatewayPort} {
 	cms_events {
 		signing_secret ${secret}
+${handler}
 		webhook "e2e" "http://127.0.0.1:${receiverPort}${HOOK_PATH}" {
 			topics *.*
 			retry 3 200ms
@@ -72,10 +74,10 @@ http://127.0.0.1:${gatewayPort} {
  * Starts `caddyBin run` with the test Caddyfile in a fresh temporary
  * directory and waits until the gateway answers HTTP.
  *
- * @param {{caddyBin: string, receiverPort: number, secret: string}} options
+ * @param {{caddyBin: string, receiverPort: number, secret: string, handler?: string}} options
  * @returns {Promise<{gatewayHost: string, upstreamHost: string, output: () => string, stop: () => Promise<void>}>}
  */
-export async function startCaddy({ caddyBin, receiverPort, secret }) {
+export async function startCaddy({ caddyBin, receiverPort, secret, handler }) {
   try {
     await fs.access(caddyBin, constants.X_OK);
   } catch {
@@ -84,7 +86,7 @@ export async function startCaddy({ caddyBin, receiverPort, secret }) {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'cms-events-e2e-'));
   const [adminPort, upstreamPort, gatewayPort] = [await freePort(), await freePort(), await freePort()];
   const config = path.join(dir, 'Caddyfile');
-  await fs.writeFile(config, caddyfile({ dir, adminPort, upstreamPort, gatewayPort, receiverPort, secret }));
+  await fs.writeFile(config, caddyfile({ dir, adminPort, upstreamPort, gatewayPort, receiverPort, secret, handler }));
 
   const child = spawn(caddyBin, ['run', '--config', config, '--adapter', 'caddyfile'], {
     env: { ...process.env, XDG_CONFIG_HOME: path.join(dir, 'config'), XDG_DATA_HOME: path.join(dir, 'data') },

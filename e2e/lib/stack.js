@@ -13,8 +13,9 @@ import { startReceiver } from './receiver.js';
  * @param {import('node:test').TestContext} t
  * @param {string} secret the space signing secret
  * @param {Record<string, string>} defaults the plain client's defaults (spaceId, environmentId)
+ * @param {{handler?: string}} [options] handler: extra lines for the gateway's cms_events block
  */
-export async function startStack(t, secret, defaults) {
+export async function startStack(t, secret, defaults, options = {}) {
   const caddyBin = process.env.CADDY_BIN;
   assert.ok(
     caddyBin,
@@ -22,7 +23,7 @@ export async function startStack(t, secret, defaults) {
   );
   const receiver = await startReceiver(secret);
   t.after(() => receiver.close());
-  const caddy = await startCaddy({ caddyBin, receiverPort: receiver.port, secret });
+  const caddy = await startCaddy({ caddyBin, receiverPort: receiver.port, secret, handler: options.handler });
   t.after(() => caddy.stop());
   const client = createClient(
     { accessToken: 'e2e-token', host: caddy.gatewayHost, insecure: true },

@@ -103,7 +103,7 @@ func parseAppCaddyfile(d *caddyfile.Dispenser, _ any) (any, error) {
 // UnmarshalCaddyfile sets up the handler from Caddyfile tokens. Syntax:
 //
 //	cms_events [<matcher>] {
-//	    profile        contentful
+//	    profile        contentful|contentstack
 //	    signing_secret <64 characters>
 //	    webhooks_file  <path>
 //	    webhooks_api
@@ -115,6 +115,7 @@ func parseAppCaddyfile(d *caddyfile.Dispenser, _ any) (any, error) {
 //	    webhook <name> <url> {
 //	        id            <id>
 //	        topics        <Type.action pattern...>
+//	        channels      <Contentstack channel...>
 //	        filter        [not] equals <doc> <value>
 //	        filter        [not] in     <doc> <value...>
 //	        filter        [not] regexp <doc> <pattern>
@@ -144,6 +145,13 @@ func parseAppCaddyfile(d *caddyfile.Dispenser, _ any) (any, error) {
 // A webhook's id is derived from its name unless `id` is given. Without a
 // `filter` line a webhook fires for the master environment only, as
 // Contentful's do.
+//
+// With `profile contentstack` the gateway sits in front of Contentstack's
+// CMA v3: webhooks subscribe with `channels` (Contentstack's channel names,
+// `*` for one segment, `$all` for every event) instead of `topics`, send
+// Contentstack's envelope, fire for every environment, retry as
+// Contentstack does (5 attempts, 5s × 5ⁿ) and sign with Contentstack's
+// HMAC header. alias, auto_save and webhooks_api are Contentful's.
 func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	d.Next() // consume directive name
 	if d.NextArg() {
@@ -238,7 +246,7 @@ func parseWebhook(d *caddyfile.Dispenser) (events.Definition, error) {
 		return events.Definition{}, d.Errf("want `webhook <name> <url> { … }` (quote a name with spaces), got %d arguments", len(args))
 	}
 	def := map[string]any{"name": args[0], "url": args[1]}
-	var topics, filters, headers []any
+	var topics, channels, filters, headers []any
 	for nesting := d.Nesting(); d.NextBlock(nesting); {
 		switch d.Val() {
 		case "id":
@@ -247,13 +255,17 @@ func parseWebhook(d *caddyfile.Dispenser) (events.Definition, error) {
 			}
 			def["id"] = d.Val()
 		case "topics":
-			vals := d.RemainingArgs()
-			if len(vals) == 0 {
-				return events.Definition{}, d.Errf("want `topics <Type.action...>`, e.g. `topics Entry.publish Asset.*`")
+			vals, err := argList(d, "want `topics <Type.action...>`, e.g. `topics Entry.publish Asset.*`")
+			if err != nil {
+				return events.Definition{}, err
 			}
-			for _, t := range vals {
-				topics = append(topics, t)
+			topics = append(topics, vals...)
+		case "channels":
+			vals, err := argList(d, "want `channels <channel...>`, e.g. `channels content_types.entries.publish assets.delete` (Contentstack)")
+			if err != nil {
+				return events.Definition{}, err
 			}
+			channels = append(channels, vals...)
 		case "filter":
 			f, err := parseFilter(d)
 			if err != nil {
@@ -304,13 +316,19 @@ func parseWebhook(d *caddyfile.Dispenser) (events.Definition, error) {
 			}
 			def["transformation"] = t
 		default:
-			return events.Definition{}, d.Errf("unknown webhook subdirective %q; the subdirectives are id, topics, filter, header, secret_header, basic_auth, retry, timeout, inactive and transform", d.Val())
+			return events.Definition{}, d.Errf("unknown webhook subdirective %q; the subdirectives are id, topics, channels, filter, header, secret_header, basic_auth, retry, timeout, inactive and transform", d.Val())
 		}
 	}
-	if topics == nil {
-		return events.Definition{}, d.Errf("webhook %q has no `topics` line; want e.g. `topics Entry.publish Asset.*`", args[0])
+	switch {
+	case topics == nil && channels == nil:
+		return events.Definition{}, d.Errf("webhook %q has no `topics` line; want e.g. `topics Entry.publish Asset.*`, or with the contentstack profile `channels content_types.entries.publish`", args[0])
+	case topics != nil && channels != nil:
+		return events.Definition{}, d.Errf("webhook %q has both `topics` and `channels`; use topics with the contentful profile and channels with contentstack", args[0])
+	case topics != nil:
+		def["topics"] = topics
+	default:
+		def["channels"] = channels
 	}
-	def["topics"] = topics
 	if filters != nil {
 		def["filters"] = filters
 	}
@@ -326,6 +344,19 @@ func parseWebhook(d *caddyfile.Dispenser) (events.Definition, error) {
 		return events.Definition{}, d.Errf("webhook %q: %v", args[0], err)
 	}
 	return out, nil
+}
+
+// argList returns the remaining arguments of the line, at least one, else
+// an error with the expected form.
+func argList(d *caddyfile.Dispenser, form string) ([]any, error) {
+	var vals []any
+	for _, v := range d.RemainingArgs() {
+		vals = append(vals, v)
+	}
+	if len(vals) == 0 {
+		return nil, d.Errf("%s", form)
+	}
+	return vals, nil
 }
 
 // parseRetry reads `retry <attempts> [<delay> [fixed|exponential [<max delay>]]]`.

@@ -71,6 +71,8 @@ func TestHandlerCaddyfileErrors(t *testing.T) {
 		{"profile without name", "cms_events {\n\tprofile\n}", "want `profile <name>`"},
 		{"webhook without url", "cms_events {\n\twebhook onlyname\n}", "want `webhook <name> <url> { … }`"},
 		{"webhook without topics", "cms_events {\n\twebhook a http://x {\n\t}\n}", "has no `topics` line"},
+		{"topics and channels", "cms_events {\n\twebhook a http://x {\n\t\ttopics *.*\n\t\tchannels $all\n\t}\n}", "has both `topics` and `channels`"},
+		{"channels without channel", "cms_events {\n\twebhook a http://x {\n\t\tchannels\n\t}\n}", "want `channels <channel...>`, e.g. `channels content_types.entries.publish assets.delete` (Contentstack), at Testfile:3"},
 		{"bad retry", "cms_events {\n\twebhook a http://x {\n\t\ttopics *.*\n\t\tretry many\n\t}\n}", "Testfile:4"},
 		{"bad retry delay", "cms_events {\n\twebhook a http://x {\n\t\ttopics *.*\n\t\tretry 3 soon\n\t}\n}", "delay must be a duration such as 30s, got \"soon\""},
 		{"bad backoff", "cms_events {\n\twebhook a http://x {\n\t\ttopics *.*\n\t\tretry 3 1s linear\n\t}\n}", "the backoff is fixed or exponential"},

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/caddyserver/caddy/v2"
@@ -31,13 +32,19 @@ func init() {
 // other requests stream through untouched. A write whose answer is not 2xx
 // makes no event.
 type Handler struct {
-	// Profile names the route table that maps requests to events.
-	// Default: `contentful`.
+	// Profile names the CMS API in front of which the handler sits: its
+	// write routes, the events they make and how webhook calls are framed.
+	// `contentful` (default) or `contentstack` (Contentstack's CMA v3, with
+	// Contentstack's webhook envelope, channels, retry policy and HMAC
+	// signature). Environment aliases, auto_save and the webhooks API are
+	// Contentful's and need the contentful profile.
 	Profile string `json:"profile,omitempty"`
 
 	// SigningSecret signs every webhook call with Contentful's request
 	// signing algorithm (x-contentful-signature). It must be 64 characters
-	// of `0-9a-zA-Z+/=_-`. Placeholders such as `{env.CMS_SIGNING_SECRET}`
+	// of `0-9a-zA-Z+/=_-`. With the contentstack profile it signs with
+	// Contentstack's HMAC (x-contentstack-hmac-signature) and may be any
+	// 16 to 256 printable characters. Placeholders such as `{env.CMS_SIGNING_SECRET}`
 	// are resolved when the config loads. Default: calls are not signed.
 	SigningSecret string `json:"signing_secret,omitempty"`
 
@@ -71,11 +78,17 @@ type Handler struct {
 	// window. Default: Contentful's web app headers and a 5s window.
 	AutoSave *AutoSave `json:"auto_save,omitempty"`
 
-	app      *App
-	static   *events.AliasTable
-	profile  events.Profile
+	app     *App
+	static  *events.AliasTable
+	profile events.Profile
+	// generic is true for profiles other than Contentful's: their writes
+	// take the profile's own path, without aliases, auto_save, followed
+	// actions and the webhooks API.
+	generic  bool
 	webhooks []*events.Webhook
 	auth     *authCache
+	lookups  *lookupCache
+	noAPIKey *atomic.Bool
 	logger   *zap.Logger
 }
 
@@ -95,17 +108,21 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	}
 	profile, ok := events.LookupProfile(h.Profile)
 	if !ok {
-		return fmt.Errorf("unknown profile %q; the known profile is \"contentful\"", h.Profile)
+		return fmt.Errorf("unknown profile %q; use %s", h.Profile, events.ProfileNames)
 	}
 	h.profile = profile
+	h.generic = profile.Name() != "contentful"
+	if err := h.checkContentfulOnly(); err != nil {
+		return err
+	}
 	h.auth = new(authCache)
+	h.lookups = newLookupCache()
+	h.noAPIKey = new(atomic.Bool)
 
 	repl := caddy.NewReplacer()
 	secret := repl.ReplaceKnown(h.SigningSecret, "")
-	if secret != "" {
-		if err := delivery.ValidSecret(secret); err != nil {
-			return fmt.Errorf("signing_secret: %v", err)
-		}
+	if err := validSecret(!h.generic, secret); err != nil {
+		return fmt.Errorf("signing_secret: %v", err)
 	}
 
 	defs := h.Webhooks
@@ -118,12 +135,14 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	}
 	endpoints := make([]*delivery.Endpoint, 0, len(defs))
 	for _, def := range defs {
-		wh, err := events.Compile(resolvePlaceholders(repl, def))
+		wh, err := events.CompileWith(resolvePlaceholders(repl, def), profile.Defaults())
 		if err != nil {
 			return err
 		}
 		h.webhooks = append(h.webhooks, wh)
-		endpoints = append(endpoints, newEndpoint(wh, secret))
+		ep := newEndpoint(wh, secret)
+		ep.Wire = profile.Wire()
+		endpoints = append(endpoints, ep)
 	}
 
 	h.static = events.NewAliasTable()
@@ -157,9 +176,15 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 			return h.serveWebhooksAPI(w, r, rt, next)
 		}
 	}
-	route, ok := h.profile.Match(r.Method, r.URL.Path)
+	route, ok := h.profile.MatchRequest(r.Method, r.URL.Path, r.Header)
 	if !ok {
+		if h.generic {
+			h.warnNoAPIKey(r)
+		}
 		return next.ServeHTTP(w, r)
+	}
+	if h.generic {
+		return h.serveProfile(w, r, route, next)
 	}
 	wr := write{r: r, route: route}
 	if route.Space != "" {

@@ -165,6 +165,8 @@ type gatewayConfig struct {
 	handler  string // lines inside the site's cms_events block
 	upstream string // host:port of the upstream; default: the sandbox site
 	extra    string // extra sites
+	sandbox  string // the sandbox's API: "" (Contentful's) or "contentstack"
+	options  string // extra global options
 }
 
 // startGateway loads a config into the test's Caddy and waits until it runs.
@@ -224,6 +226,7 @@ func (g *gateway) caddyfile(cfg gatewayConfig) string {
 		workers 1
 %[2]s
 	}
+%[9]s
 }
 
 %[3]s {
@@ -234,10 +237,10 @@ func (g *gateway) caddyfile(cfg gatewayConfig) string {
 }
 
 %[6]s {
-	cms_sandbox
+	cms_sandbox %[8]s
 }
 %[7]s
-`, g.dataDir, cfg.global, g.base, cfg.handler, upstream, g.cms, cfg.extra)
+`, g.dataDir, cfg.global, g.base, cfg.handler, upstream, g.cms, cfg.extra, cfg.sandbox, cfg.options)
 }
 
 // unloadConfig replaces the test's config with an empty one, which stops

@@ -1,6 +1,7 @@
 package caddymodule
 
 import (
+	"fmt"
 	"net/http"
 
 	"github.com/caddyserver/caddy/v2"
@@ -9,6 +10,7 @@ import (
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 
 	"github.com/cmsevents/caddy-cms-events/sandbox"
+	"github.com/cmsevents/caddy-cms-events/sandbox/contentstack"
 )
 
 func init() {
@@ -17,12 +19,18 @@ func init() {
 	httpcaddyfile.RegisterDirectiveOrder("cms_sandbox", httpcaddyfile.Before, "respond")
 }
 
-// Sandbox serves an in-memory, Contentful-compatible management API: entries,
-// assets, content types, environments and environment aliases, kept in memory
-// for the life of the config. It is meant for demos and tests, as the
-// upstream behind a `cms_events` gateway. It answers every request itself.
+// Sandbox serves an in-memory management API, kept in memory for the life
+// of the config: Contentful's (entries, assets, content types, environments,
+// aliases, releases, bulk and scheduled actions) or Contentstack's CMA v3
+// (content types, entries, assets, environments, publishing). It is meant
+// for demos and tests, as the upstream behind a `cms_events` gateway. It
+// answers every request itself.
 type Sandbox struct {
-	api *sandbox.Sandbox
+	// API is the API to serve: `contentful` (default) or `contentstack`.
+	API string `json:"api,omitempty"`
+
+	handler http.Handler
+	closer  func()
 }
 
 // CaddyModule returns the Caddy module information.
@@ -35,33 +43,49 @@ func (Sandbox) CaddyModule() caddy.ModuleInfo {
 
 // Provision starts an empty management API.
 func (s *Sandbox) Provision(caddy.Context) error {
-	s.api = sandbox.New()
+	switch s.API {
+	case "", "contentful":
+		api := sandbox.New()
+		s.handler, s.closer = api, api.Close
+	case "contentstack":
+		s.handler, s.closer = contentstack.New(), func() {}
+	default:
+		return fmt.Errorf("cms_sandbox: unknown api %q; use contentful or contentstack", s.API)
+	}
 	return nil
 }
 
-// Cleanup stops the actions still pending in the API (bulk, release and
-// scheduled actions), so none runs after the config is gone.
+// Cleanup stops the actions still pending in the API (Contentful's bulk,
+// release and scheduled actions), so none runs after the config is gone.
 func (s *Sandbox) Cleanup() error {
-	s.api.Close()
+	if s.closer != nil {
+		s.closer()
+	}
 	return nil
 }
 
 // ServeHTTP answers the request from the in-memory API.
 func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request, _ caddyhttp.Handler) error {
-	s.api.ServeHTTP(w, r)
+	s.handler.ServeHTTP(w, r)
 	return nil
 }
 
 // UnmarshalCaddyfile sets up the handler from Caddyfile tokens. Syntax:
 //
-//	cms_sandbox
+//	cms_sandbox [contentful|contentstack]
 func (s *Sandbox) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	d.Next() // consume directive name
+	if d.NextArg() {
+		s.API = d.Val()
+		if s.API != "contentful" && s.API != "contentstack" {
+			return d.Errf("want `cms_sandbox [contentful|contentstack]`, got %q", s.API)
+		}
+	}
 	if d.NextArg() {
 		return d.ArgErr()
 	}
 	if d.NextBlock(0) {
-		return d.Errf("cms_sandbox takes no options; want a bare `cms_sandbox` line")
+		return d.Errf("cms_sandbox takes no options; want `cms_sandbox [contentful|contentstack]`")
 	}
 	return nil
 }

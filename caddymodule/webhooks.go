@@ -21,10 +21,22 @@ func newEndpoint(wh *events.Webhook, secret string) *delivery.Endpoint {
 		Delay:    wh.RetryDelay(),
 		Backoff:  wh.Backoff(),
 		MaxDelay: wh.MaxDelay(),
+		Factor:   wh.Factor(),
+		RetryAll: wh.RetryAll(),
+		Jitter:   jitter(wh),
 		Timeout:  wh.Timeout(),
 		Secret:   secret,
 		Render:   wh.Render,
 	}
+}
+
+// jitter returns the endpoint's jitter: none when the webhook's policy is
+// exact, else the default.
+func jitter(wh *events.Webhook) float64 {
+	if wh.NoJitter() {
+		return -1
+	}
+	return 0
 }
 
 // resolvePlaceholders resolves config-time placeholders such as

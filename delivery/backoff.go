@@ -46,7 +46,7 @@ func (ep *endpoint) retryDelay(attempt int, retryAfter time.Duration, hasRetryAf
 	}
 	d := ep.Delay
 	for i := 1; i < attempt && d < ep.MaxDelay; i++ {
-		d *= 2
+		d = time.Duration(float64(d) * ep.Factor)
 	}
 	d = min(d, ep.MaxDelay)
 	d = time.Duration(float64(d) * (1 + ep.Jitter*(2*random-1)))

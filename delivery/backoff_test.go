@@ -14,6 +14,7 @@ func TestRetryDelay(t *testing.T) {
 	jittered := newEndpoint(&Endpoint{ID: "w", Backoff: BackoffExponential, Delay: 10 * time.Second})
 	capped := newEndpoint(&Endpoint{ID: "w", Backoff: BackoffExponential, Delay: time.Second, MaxDelay: time.Minute, Jitter: -1})
 	slow := newEndpoint(&Endpoint{ID: "w", Delay: time.Hour})
+	fives := newEndpoint(&Endpoint{ID: "w", Backoff: BackoffExponential, Delay: 5 * time.Second, Factor: 5, MaxDelay: 625 * time.Second, Jitter: -1})
 	tests := []struct {
 		name          string
 		ep            *endpoint
@@ -43,6 +44,9 @@ func TestRetryDelay(t *testing.T) {
 		{"jitter never above the cap", jittered, 20, 0, false, 0.99, 15 * time.Minute},
 		{"jitter below the cap", jittered, 20, 0, false, 0, 12 * time.Minute},
 		{"Retry-After wins over exponential", exp, 5, 3 * time.Second, true, 0.5, 3 * time.Second},
+		{"factor 5, first retry", fives, 1, 0, false, 0.5, 5 * time.Second},
+		{"factor 5, second retry", fives, 2, 0, false, 0.5, 25 * time.Second},
+		{"factor 5, fourth retry", fives, 4, 0, false, 0.5, 625 * time.Second},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -12,8 +12,11 @@ import (
 )
 
 // callLayout is the first byte of a stored call: the version of the layout
-// of encodeCall, the only one this package reads.
-const callLayout byte = 1
+// of encodeCall. Version 1, written by earlier releases, is read too.
+const (
+	callLayout   byte = 2
+	callLayoutV1 byte = 1 // earlier releases; events without channels
+)
 
 // How a stored call holds its request body.
 const (
@@ -161,7 +164,7 @@ func checkCallLayout(v []byte) error {
 	if len(v) == 0 {
 		return errors.New("stored call is empty")
 	}
-	if v[0] != callLayout {
+	if v[0] != callLayout && v[0] != callLayoutV1 {
 		return layoutError("call", v[0], callLayout)
 	}
 	return nil
@@ -204,7 +207,7 @@ func decodeCall(v []byte) (ov CallOverview, ex callExtra, err error) {
 	ex.Response.Body = r.string()
 	ex.DeliveryID = r.string()
 	ex.Delivered = r.bool()
-	ex.Event = r.event()
+	ex.Event = r.event(v[0] != callLayoutV1)
 	if err := r.end(); err != nil {
 		return CallOverview{}, callExtra{}, fmt.Errorf("stored call: %w", err)
 	}

@@ -72,11 +72,11 @@ type Dispatcher struct {
 	endpointsMu  sync.Mutex
 	spaceSecrets SpaceSecrets
 	workers      int
-	client    *http.Client
-	ownClient bool // the client was made here; its idle connections close on Stop
-	log       *zap.Logger
-	onResult  func(Result)
-	now       func() time.Time
+	client       *http.Client
+	ownClient    bool // the client was made here; its idle connections close on Stop
+	log          *zap.Logger
+	onResult     func(Result)
+	now          func() time.Time
 
 	mu      sync.Mutex
 	started bool
@@ -451,7 +451,8 @@ func (d *Dispatcher) signalRescan() {
 // settlementFor applies the retry policy to an attempt: success is a status
 // below 300; 429, 5xx, connection errors and timeouts are retried while
 // attempts are left, after the endpoint's backoff or what Retry-After asks
-// for; anything else (410 Gone included) fails the delivery.
+// for; anything else (410 Gone included) fails the delivery, unless the
+// endpoint retries every answer (Endpoint.RetryAll).
 func (d *Dispatcher) settlementFor(ep *endpoint, dl *Delivery, a attempt) (settlement, Outcome) {
 	switch {
 	case a.interrupted:

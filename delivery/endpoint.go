@@ -49,6 +49,16 @@ type Endpoint struct {
 	// itself; 0 means the default 0.2, a negative value none, and values
 	// above 1 count as 1.
 	Jitter float64
+	// Factor multiplies an exponential delay with each retry; 0 means 2.
+	Factor float64
+	// RetryAll retries every answer that is not 2xx, 4xx included
+	// (Contentstack's rule); by default only 429 and 5xx are retried.
+	RetryAll bool
+	// Wire frames the calls of a profile other than Contentful: it sets
+	// the headers naming the event and the attempt, and the signature made
+	// with Secret. Nil sends Contentful's X-Contentful-* headers and
+	// signature.
+	Wire events.Wire
 	// Timeout bounds one attempt, from dialling to reading the answer;
 	// default 30s.
 	Timeout time.Duration
@@ -113,6 +123,9 @@ func newEndpoint(e *Endpoint) *endpoint {
 		ep.Jitter = 0
 	}
 	ep.Jitter = min(ep.Jitter, 1)
+	if ep.Factor < 1 {
+		ep.Factor = 2
+	}
 	if ep.Render == nil {
 		ep.Render = func(*events.Event) (Rendered, error) {
 			return Rendered{}, fmt.Errorf("webhook %s has no renderer", e.ID)

@@ -6,6 +6,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/cmsevents/caddy-cms-events/events"
 )
 
 // Headers of every webhook call (Contentful facts §3.1).
@@ -65,6 +68,35 @@ func callHeaders(ep *endpoint, r *Rendered, d *Delivery, withBody bool) *headerS
 	}
 	h.set(HeaderEventDatetime, ev.Time.UTC().Format(EventDatetimeLayout))
 	h.set(HeaderAttempt, strconv.Itoa(d.Attempt))
+	return h
+}
+
+// wiredHeaders returns the headers of one attempt of a webhook whose
+// profile frames its own calls: custom headers, the content type, then
+// what the endpoint's Wire sets, signature included.
+func wiredHeaders(ep *endpoint, r *Rendered, d *Delivery, withBody bool, method, uri string, at time.Time) *headerSet {
+	n := len(r.Header) + 6
+	h := &headerSet{names: make([]string, 0, n), values: make([]string, 0, n)}
+	for name, vals := range r.Header {
+		h.set(name, strings.Join(vals, ", "))
+	}
+	if withBody && r.ContentType != "" {
+		h.set("Content-Type", r.ContentType)
+	}
+	c := events.Call{
+		Event:          d.Event,
+		WebhookID:      d.WebhookID,
+		WebhookName:    ep.Name,
+		IdempotencyKey: IdempotencyKey(d.WebhookID, d.Event.ID),
+		Attempt:        d.Attempt,
+		Method:         method,
+		RequestURI:     uri,
+		At:             at,
+	}
+	if withBody {
+		c.Body = r.Body
+	}
+	ep.Wire.Frame(&c, ep.Secret, h.set)
 	return h
 }
 

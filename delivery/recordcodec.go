@@ -11,8 +11,12 @@ import (
 )
 
 // deliveryLayout is the first byte of a stored delivery: the version of the
-// layout below, the only one this package reads.
-const deliveryLayout byte = 1
+// layout below. Version 1, written by earlier releases, is read too: its
+// events have no channels.
+const (
+	deliveryLayout   byte = 2
+	deliveryLayoutV1 byte = 1
+)
 
 // A stored delivery starts with fixed-size fields, which a claim rewrites in
 // place without decoding the rest:
@@ -56,7 +60,7 @@ func decodeDelivery(v []byte) (*Delivery, error) {
 	if len(v) == 0 {
 		return nil, errors.New("stored delivery is empty")
 	}
-	if v[0] != deliveryLayout {
+	if v[0] != deliveryLayout && v[0] != deliveryLayoutV1 {
 		return nil, layoutError("delivery", v[0], deliveryLayout)
 	}
 	if len(v) < deliveryHeadLen {
@@ -72,7 +76,7 @@ func decodeDelivery(v []byte) (*Delivery, error) {
 	d.ID = r.string()
 	d.WebhookID = r.string()
 	d.LastError = r.string()
-	d.Event = r.event()
+	d.Event = r.event(v[0] != deliveryLayoutV1)
 	if err := r.end(); err != nil {
 		return nil, fmt.Errorf("stored delivery: %w", err)
 	}
@@ -93,7 +97,7 @@ func layoutError(kind string, got, want byte) error {
 	if got == '{' {
 		return fmt.Errorf("stored %s is JSON, a layout of an earlier development version that this version does not read", kind)
 	}
-	return fmt.Errorf("stored %s has layout version %d; this version reads only version %d", kind, got, want)
+	return fmt.Errorf("stored %s has layout version %d; this version reads versions 1 to %d", kind, got, want)
 }
 
 // eventSize is what appendEvent adds for ev, at most.
@@ -103,16 +107,19 @@ func eventSize(ev *events.Event) int {
 	}
 	n := 1 + stringSize(len(ev.ID)) + stringSize(len(ev.Topic)) + stringSize(len(ev.Space)) +
 		stringSize(len(ev.Environment)) + stringSize(len(ev.EntityID)) + stringSize(len(ev.CRN)) +
-		timeSize + uvarintSize(uint64(len(ev.Headers))) + stringSize(len(ev.Payload))
+		timeSize + uvarintSize(uint64(len(ev.Headers))) + uvarintSize(uint64(len(ev.Channels))) + stringSize(len(ev.Payload))
 	for k, v := range ev.Headers {
 		n += stringSize(len(k)) + stringSize(len(v))
+	}
+	for _, c := range ev.Channels {
+		n += stringSize(len(c))
 	}
 	return n
 }
 
 // appendEvent appends ev: a byte telling whether there is one, then its
 // fields, its headers (a count, then name and value of each, sorted by
-// name) and its payload as it is.
+// name), its channels (a count, then each) and its payload as it is.
 func appendEvent(b []byte, ev *events.Event) []byte {
 	b = appendBool(b, ev != nil)
 	if ev == nil {
@@ -137,11 +144,16 @@ func appendEvent(b []byte, ev *events.Event) []byte {
 			b = appendString(b, ev.Headers[k])
 		}
 	}
+	b = binary.AppendUvarint(b, uint64(len(ev.Channels)))
+	for _, c := range ev.Channels {
+		b = appendString(b, c)
+	}
 	return appendBytes(b, ev.Payload)
 }
 
-// event reads what appendEvent wrote. The payload aliases the value read.
-func (r *reader) event() *events.Event {
+// event reads what appendEvent wrote; channels is false for layout 1,
+// which has none. The payload aliases the value read.
+func (r *reader) event(channels bool) *events.Event {
 	if !r.bool() {
 		return nil
 	}
@@ -159,6 +171,14 @@ func (r *reader) event() *events.Event {
 		for range n {
 			k := r.string()
 			ev.Headers[k] = r.string()
+		}
+	}
+	if channels {
+		if n := r.count(1); n > 0 {
+			ev.Channels = make([]string, n)
+			for i := range ev.Channels {
+				ev.Channels[i] = r.string()
+			}
 		}
 	}
 	if p := r.raw(); len(p) > 0 {

@@ -173,7 +173,7 @@ func TestClaimMovesUnreadableToFailed(t *testing.T) {
 // field: appendEvent and reader.event must then be changed with it (and
 // the layout versions raised), or stored events would silently lose it.
 func TestEventLayoutCoversFields(t *testing.T) {
-	kept := []string{"ID", "Topic", "Space", "Environment", "EntityID", "CRN", "Time", "Headers", "Payload"}
+	kept := []string{"ID", "Topic", "Space", "Environment", "EntityID", "CRN", "Time", "Channels", "Headers", "Payload"}
 	typ := reflect.TypeFor[events.Event]()
 	var fields []string
 	for i := range typ.NumField() {
@@ -181,5 +181,30 @@ func TestEventLayoutCoversFields(t *testing.T) {
 	}
 	if !reflect.DeepEqual(fields, kept) {
 		t.Fatalf("events.Event has the fields %v; the stored layout keeps %v", fields, kept)
+	}
+}
+
+// Deliveries stored by earlier releases (layout 1, whose events have no
+// channels) are still read, and channels survive a round trip.
+func TestDeliveryLayouts(t *testing.T) {
+	payload := []byte(`{"module":"entry"}`)
+	d := &Delivery{ID: "d1", WebhookID: "w", Attempt: 2, DueAt: time.Unix(100, 5).UTC(), CreatedAt: time.Unix(90, 0).UTC(),
+		Event: &events.Event{ID: "e1", Topic: "content_types.entries.update", Space: "blt1", Time: time.Unix(80, 0).UTC(),
+			Channels: []string{"content_types.entries.update", "content_types.blog.entries.update"}, Payload: payload}}
+	got, err := decodeDelivery(encodeDelivery(d))
+	if err != nil || !reflect.DeepEqual(got.Event.Channels, d.Event.Channels) || string(got.Event.Payload) != string(payload) {
+		t.Fatalf("round trip: %+v, %v", got, err)
+	}
+
+	d.Event.Channels = nil
+	v2 := encodeDelivery(d)
+	at := len(v2) - stringSize(len(payload)) - 1 // the channel count, 0
+	if v2[at] != 0 {
+		t.Fatalf("no channel count before the payload: %v", v2[at-2:])
+	}
+	v1 := append(append([]byte{deliveryLayoutV1}, v2[1:at]...), v2[at+1:]...)
+	old, err := decodeDelivery(v1)
+	if err != nil || old.Event.ID != "e1" || old.Event.Channels != nil || string(old.Event.Payload) != string(payload) || old.Attempt != 2 {
+		t.Fatalf("layout 1: %+v, %v", old, err)
 	}
 }

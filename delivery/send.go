@@ -49,6 +49,24 @@ func (d *Dispatcher) signer(ep *endpoint, dl *Delivery) (hash.Hash, func()) {
 	return mac, func() { ep.macs.Put(mac) }
 }
 
+// sign adds Contentful's signature headers to an attempt of dl, when it
+// is signed.
+func (d *Dispatcher) sign(headers *headerSet, ep *endpoint, dl *Delivery, r *Rendered, withBody bool, method, uri string, at time.Time) {
+	mac, done := d.signer(ep, dl)
+	if mac == nil {
+		return
+	}
+	var signed []byte
+	if withBody {
+		signed = r.Body
+	}
+	sig, names, ts := signPairs(mac, method, uri, headers.signed(), signed, at)
+	done()
+	headers.set(HeaderSignature, sig)
+	headers.set(HeaderSignedHeaders, names)
+	headers.set(HeaderTimestamp, ts)
+}
+
 // call renders, signs and sends one attempt of dl.
 func (d *Dispatcher) call(ep *endpoint, dl *Delivery) (a attempt) {
 	a.requestAt = d.now()
@@ -84,21 +102,18 @@ func (d *Dispatcher) call(ep *endpoint, dl *Delivery) (a attempt) {
 		return a
 	}
 
-	headers := callHeaders(ep, &r, dl, withBody)
+	var headers *headerSet
+	if ep.Wire != nil {
+		headers = wiredHeaders(ep, &r, dl, withBody, method, req.URL.RequestURI(), a.requestAt)
+	} else {
+		headers = callHeaders(ep, &r, dl, withBody)
+	}
 	if err := headers.check(); err != nil {
 		a.err = err
 		return a
 	}
-	if mac, done := d.signer(ep, dl); mac != nil {
-		var signed []byte
-		if withBody {
-			signed = r.Body
-		}
-		sig, names, ts := signPairs(mac, method, req.URL.RequestURI(), headers.signed(), signed, a.requestAt)
-		done()
-		headers.set(HeaderSignature, sig)
-		headers.set(HeaderSignedHeaders, names)
-		headers.set(HeaderTimestamp, ts)
+	if ep.Wire == nil {
+		d.sign(headers, ep, dl, &r, withBody, method, req.URL.RequestURI(), a.requestAt)
 	}
 	req.Header = make(http.Header, len(headers.names)+1) // and Authorization
 	headers.apply(req.Header)
@@ -130,7 +145,7 @@ func (d *Dispatcher) call(ep *endpoint, dl *Delivery) (a attempt) {
 	a.response.Body, _ = io.ReadAll(io.LimitReader(resp.Body, MaxResponseBodyLog))
 	io.Copy(io.Discard, io.LimitReader(resp.Body, drainLimit))
 	if resp.StatusCode >= 300 {
-		a.retryable = resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500
+		a.retryable = ep.RetryAll || resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500
 		a.err = fmt.Errorf("receiver answered %s", resp.Status)
 	}
 	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {

@@ -9,7 +9,7 @@ func BenchmarkMatchHit(b *testing.B) {
 	p, _ := LookupProfile("contentful")
 	b.ReportAllocs()
 	for b.Loop() {
-		p.Match("PUT", "/spaces/sp1/environments/master/entries/post-1/published")
+		p.MatchRequest("PUT", "/spaces/sp1/environments/master/entries/post-1/published", nil)
 	}
 }
 
@@ -17,9 +17,9 @@ func BenchmarkMatchMiss(b *testing.B) {
 	p, _ := LookupProfile("contentful")
 	b.ReportAllocs()
 	for b.Loop() {
-		p.Match("GET", "/spaces/sp1/environments/master/entries/post-1")
-		p.Match("PUT", "/spaces/sp1/environments/master/locales/en-US")
-		p.Match("POST", "/api/v1/upload")
+		p.MatchRequest("GET", "/spaces/sp1/environments/master/entries/post-1", nil)
+		p.MatchRequest("PUT", "/spaces/sp1/environments/master/locales/en-US", nil)
+		p.MatchRequest("POST", "/api/v1/upload", nil)
 	}
 }
 

@@ -17,8 +17,14 @@ type Definition struct {
 	// templates. Required.
 	URL string `json:"url"`
 	// Topics are Type.action patterns without the ContentManagement. prefix,
-	// "*" standing for either part ("*.*", "Entry.*", "*.publish"). Required.
+	// "*" standing for either part ("*.*", "Entry.*", "*.publish"). Required,
+	// unless Channels are given.
 	Topics []string `json:"topics"`
+	// Channels are Contentstack webhook channels, such as
+	// "content_types.entries.publish" or "assets.{uid}.delete"; "*" stands for
+	// one segment and "$all" for every event. Used instead of Topics by
+	// webhooks of the contentstack profile.
+	Channels []string `json:"channels,omitempty"`
 	// Filters constrain the events further; all must hold. Absent or null:
 	// only events of the master environment; []: every environment.
 	Filters *[]Filter `json:"filters,omitempty"`
@@ -87,6 +93,8 @@ type Retry struct {
 	// "exponential" (Delay doubles with each retry, ±20 % jitter, up to
 	// MaxDelay).
 	Backoff string `json:"backoff,omitempty"`
+	// Factor multiplies the exponential delay with each retry. Default 2.
+	Factor float64 `json:"factor,omitempty"`
 	// MaxDelay caps exponential backoff and a receiver's Retry-After.
 	// Default 15m.
 	MaxDelay Duration `json:"maxDelay,omitempty"`
@@ -100,6 +108,7 @@ func (d Definition) clone() Definition {
 		c.Sys = &sys
 	}
 	c.Topics = append([]string(nil), d.Topics...)
+	c.Channels = append([]string(nil), d.Channels...)
 	if d.Filters != nil {
 		fs := make([]Filter, len(*d.Filters))
 		for i, f := range *d.Filters {

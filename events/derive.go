@@ -36,12 +36,21 @@ type Input struct {
 	// the payload's sys.environment a link to the alias and Derived.Key use
 	// the target; the event's environment and CRN stay the segment used.
 	AliasTarget string
+	// RequestBody is the client's request body when the profile's Needs
+	// asked for it; nil otherwise or when larger than max_body.
+	RequestBody []byte
+	// Lookups holds the answers of the GETs the profile's Needs listed,
+	// keyed by path; a lookup that failed or did not answer 200 is absent.
+	Lookups map[string][]byte
 }
 
 // Derived is the outcome of one write.
 type Derived struct {
 	// Event is nil when the write makes no event (non-2xx, unrecognised status).
 	Event *Event
+	// More are further events of the same write, such as the second
+	// environment of a Contentstack publish; usually empty.
+	More []*Event
 	// Entity is the entity's state to remember in the index; nil means
 	// nothing new.
 	Entity *Entity

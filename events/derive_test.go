@@ -27,7 +27,7 @@ func fixture(t testing.TB, name string) []byte {
 func route(t testing.TB, method, path string) Route {
 	t.Helper()
 	p, _ := LookupProfile("contentful")
-	r, ok := p.Match(method, path)
+	r, ok := p.MatchRequest(method, path, nil)
 	if !ok {
 		t.Fatalf("%s %s does not match", method, path)
 	}

@@ -31,6 +31,11 @@ type Event struct {
 	CRN string `json:"crn,omitempty"`
 	// Time is when the gateway saw the write succeed (X-Contentful-Event-Datetime).
 	Time time.Time `json:"time"`
+	// Channels are the Contentstack webhook channels the event is on, from
+	// the widest ("content_types.entries.update") to the narrowest
+	// ("content_types.blog.entries.blt0123456789abcdef.update"); empty for
+	// other profiles, whose webhooks match the topic.
+	Channels []string `json:"channels,omitempty"`
 	// Headers are context headers sent with every call for this event, such
 	// as x-contentful-bulk-action-id. Usually empty.
 	Headers map[string]string `json:"headers,omitempty"`
@@ -44,10 +49,9 @@ func (e *Event) EntityType() string {
 	return t
 }
 
-// Action returns the action part of the topic ("publish").
+// Action returns the action, the topic's last part ("publish").
 func (e *Event) Action() string {
-	_, _, a := splitTopic(e.Topic)
-	return a
+	return e.Topic[strings.LastIndexByte(e.Topic, '.')+1:]
 }
 
 // splitTopic splits "ContentManagement.Entry.publish" into its three parts.

@@ -2,9 +2,11 @@ package events
 
 import (
 	"encoding/json"
+	"net/http"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 func FuzzMatch(f *testing.F) {
@@ -24,7 +26,7 @@ func FuzzMatch(f *testing.F) {
 	}
 	p, _ := LookupProfile("contentful")
 	f.Fuzz(func(t *testing.T, method, path string) {
-		r, ok := p.Match(method, path)
+		r, ok := p.MatchRequest(method, path, nil)
 		if !ok {
 			if r != (Route{}) {
 				t.Fatalf("no match but route %+v", r)
@@ -50,7 +52,7 @@ func FuzzMatch(f *testing.F) {
 			if !strings.HasPrefix(clean, ep) {
 				t.Fatalf("entity path %q is not a prefix of %q", ep, clean)
 			}
-			back, ok := p.Match("DELETE", ep)
+			back, ok := p.MatchRequest("DELETE", ep, nil)
 			if !ok || back.EntityKey() != r.EntityKey() {
 				t.Fatalf("entity path %q does not match back to %q (got %+v)", ep, r.EntityKey(), back)
 			}
@@ -81,7 +83,7 @@ func FuzzDerive(f *testing.F) {
 	}
 	p, _ := LookupProfile("contentful")
 	f.Fuzz(func(t *testing.T, method, path string, status int, body []byte, truncated, autoSave bool, ct string, rev int, user, aliasTarget string) {
-		r, ok := p.Match(method, path)
+		r, ok := p.MatchRequest(method, path, nil)
 		if !ok {
 			r = Route{Space: "sp1", Environment: "master", EntityType: TypeEntry, EntityID: "x", Method: method}
 		}
@@ -181,6 +183,42 @@ func FuzzFilterJSON(f *testing.F) {
 		if c, err := compileFilter(fl); err == nil {
 			doc := filterDoc{ev: &Event{Payload: []byte(`{"sys":{"id":"a","contentType":{"sys":{"id":"b"}}}}`)}}
 			doc.eval(&c)
+		}
+	})
+}
+
+// FuzzContentstackDerive feeds the Contentstack profile arbitrary routes,
+// answers, publish bodies and lookups: it never panics, and every event has
+// a JSON envelope, a channel topic and one environment per event.
+func FuzzContentstackDerive(f *testing.F) {
+	now := time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC)
+	f.Add("POST", "/v3/content_types/blog/entries/blt1/publish", 200, []byte(`{"notice":"ok"}`),
+		[]byte(`{"entry":{"environments":["a","b"],"locales":["en-us"]}}`), []byte(`{"entry":{"uid":"blt1"}}`), []byte(`{"environments":[{"name":"a"}]}`))
+	f.Add("POST", "/v3/assets", 201, []byte(`{"asset":{"uid":"blt2"}}`), []byte(nil), []byte(nil), []byte(nil))
+	f.Add("DELETE", "/v3/content_types/blog", 200, []byte(`{"notice":1}`), []byte(`[]`), []byte(`{"content_type":[]}`), []byte(`{"environments":{}}`))
+	f.Add("PUT", "/v3/content_types/blog/entries/blt1", 200, []byte(`{"entry":"x"}`), []byte(`{"entry":{"environments":[1,"\u0000"]}}`), []byte(`nul`), []byte(`{"environments":[1]}`))
+	p, _ := LookupProfile("contentstack")
+	h := http.Header{"Api_key": {"blt1"}}
+	f.Fuzz(func(t *testing.T, method, path string, status int, body, reqBody, entity, envs []byte) {
+		r, ok := p.MatchRequest(method, path, h)
+		if !ok {
+			return
+		}
+		lookups := map[string][]byte{}
+		for i, l := range p.Needs(r).Lookups {
+			lookups[l.Path] = [][]byte{entity, entity, envs}[i%3]
+		}
+		d := p.Derive(Input{Route: r, Status: status, Body: body, RequestBody: reqBody, Lookups: lookups, Now: now})
+		if d.Event == nil {
+			return
+		}
+		for _, ev := range append([]*Event{d.Event}, d.More...) {
+			if !json.Valid(ev.Payload) || !isObject(ev.Payload) || len(ev.Channels) == 0 || ev.Topic != ev.Channels[0] {
+				t.Fatalf("bad event %+v", ev)
+			}
+			if r.Sub == "" && ev.Environment != "" {
+				t.Fatalf("a write that is not a publish has environment %q", ev.Environment)
+			}
 		}
 	})
 }

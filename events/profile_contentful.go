@@ -1,6 +1,9 @@
 package events
 
-import "strings"
+import (
+	"net/http"
+	"strings"
+)
 
 // contentfulName is the configuration name of the Contentful profile.
 const contentfulName = "contentful"
@@ -13,6 +16,24 @@ type contentful struct{}
 
 // Name returns "contentful".
 func (contentful) Name() string { return contentfulName }
+
+// MatchRequest is Match; Contentful's routes are in the path alone.
+func (c contentful) MatchRequest(method, path string, _ http.Header) (Route, bool) {
+	return c.Match(method, path)
+}
+
+// Needs is empty: the gateway gathers what Contentful events need (the
+// entity before a DELETE, aliases) itself.
+func (contentful) Needs(Route) Needs { return Needs{} }
+
+// Derive is the package's Derive.
+func (contentful) Derive(in Input) Derived { return Derive(in) }
+
+// Defaults are ContentfulDefaults.
+func (contentful) Defaults() Defaults { return ContentfulDefaults }
+
+// Wire is nil: the delivery side frames Contentful's calls itself.
+func (contentful) Wire() Wire { return nil }
 
 // Match recognises the Contentful write routes. It slices path and never
 // allocates. A query string, if present, is ignored.

@@ -43,6 +43,10 @@ type Route struct {
 	Release string
 	// Method is the request method.
 	Method string
+	// Parent is the content type uid of a Contentstack entry route.
+	Parent string
+	// Branch is the Contentstack branch (the branch header, default main).
+	Branch string
 }
 
 // EntityKey returns the index key "space/env/Type/id" of the entity, or ""

@@ -53,6 +53,7 @@ type Webhook struct {
 	id         string
 	active     bool
 	topics     []topicPattern
+	channels   []channelPattern
 	filters    []compiledFilter
 	masterOnly bool // filters absent or null
 	url        strTemplate
@@ -66,7 +67,10 @@ type Webhook struct {
 	attempts   int
 	delay      time.Duration
 	backoff    string
+	factor     float64
 	maxDelay   time.Duration
+	noJitter   bool
+	retryAll   bool
 	timeout    time.Duration
 }
 
@@ -97,9 +101,15 @@ func (e *DefinitionError) Error() string {
 // Unwrap returns the error about the field.
 func (e *DefinitionError) Unwrap() error { return e.Err }
 
-// Compile validates a definition and prepares it for matching and rendering.
-// Errors name the webhook and the field at fault.
+// Compile validates a definition of a Contentful webhook and prepares it
+// for matching and rendering. Errors name the webhook and the field at fault.
 func Compile(def Definition) (*Webhook, error) {
+	return CompileWith(def, ContentfulDefaults)
+}
+
+// CompileWith is Compile for the webhooks of a profile whose defaults are
+// dflt (Profile.Defaults).
+func CompileWith(def Definition, dflt Defaults) (*Webhook, error) {
 	w := &Webhook{def: def.clone(), active: def.Active == nil || *def.Active}
 	label := def.Name
 	if label == "" {
@@ -129,8 +139,18 @@ func Compile(def Definition) (*Webhook, error) {
 		return fail("url", err)
 	}
 
-	if len(def.Topics) == 0 {
-		return fail("topics", fmt.Errorf("required: list at least one topic such as Entry.publish or *.*"))
+	switch {
+	case len(def.Topics) == 0 && len(def.Channels) == 0:
+		return fail("topics", fmt.Errorf("required: list at least one topic such as Entry.publish or *.*, or for Contentstack a channel such as content_types.entries.publish"))
+	case len(def.Topics) > 0 && len(def.Channels) > 0:
+		return fail("channels", fmt.Errorf("give topics or channels, not both"))
+	}
+	for _, c := range def.Channels {
+		p, err := parseChannel(c)
+		if err != nil {
+			return fail("channels", err)
+		}
+		w.channels = append(w.channels, p)
 	}
 	for _, t := range def.Topics {
 		p, err := parseTopic(t)
@@ -140,7 +160,7 @@ func Compile(def Definition) (*Webhook, error) {
 		w.topics = append(w.topics, p)
 	}
 
-	w.masterOnly = def.Filters == nil
+	w.masterOnly = def.Filters == nil && !dflt.AllEnvironments
 	if def.Filters != nil {
 		for i, f := range *def.Filters {
 			c, err := compileFilter(f)
@@ -164,15 +184,21 @@ func Compile(def Definition) (*Webhook, error) {
 		w.basicAuth = "Basic " + base64.StdEncoding.EncodeToString([]byte(def.HTTPBasicUsername+":"+def.HTTPBasicPassword))
 	}
 
-	if err := w.compileTransformation(def.Transformation); err != nil {
+	if err := w.compileTransformation(def.Transformation, dflt.ContentType); err != nil {
 		return fail("transformation", err)
 	}
 
-	w.attempts, w.delay, w.timeout = DefaultAttempts, DefaultRetryDelay, DefaultTimeout
+	w.attempts, w.delay, w.timeout = dflt.Attempts, dflt.Delay, dflt.Timeout
+	w.backoff, w.factor, w.maxDelay = dflt.Backoff, dflt.Factor, dflt.MaxDelay
+	w.noJitter, w.retryAll = dflt.NoJitter, dflt.RetryAll
+	if def.Retry != nil {
+		// A policy of the definition's own replaces the profile's shape.
+		w.backoff, w.factor, w.maxDelay = "", 0, 0
+	}
 	if r := def.Retry; r != nil {
 		switch {
 		case r.Attempts < 0 || r.Attempts > maxAttempts:
-			return fail("retry.attempts", fmt.Errorf("%d: use 1–%d (0 means the default %d)", r.Attempts, maxAttempts, DefaultAttempts))
+			return fail("retry.attempts", fmt.Errorf("%d: use 1–%d (0 means the default %d)", r.Attempts, maxAttempts, dflt.Attempts))
 		case r.Attempts > 0:
 			w.attempts = r.Attempts
 		}
@@ -188,6 +214,13 @@ func Compile(def Definition) (*Webhook, error) {
 		default:
 			return fail("retry.backoff", fmt.Errorf("%q: use %q or %q", r.Backoff, BackoffFixed, BackoffExponential))
 		}
+		switch {
+		case r.Factor != 0 && (r.Factor < 1 || r.Factor > 10):
+			return fail("retry.factor", fmt.Errorf("%v: use a factor from 1 to 10", r.Factor))
+		case r.Factor != 0 && w.backoff != BackoffExponential:
+			return fail("retry.factor", fmt.Errorf("a factor needs exponential backoff"))
+		}
+		w.factor = r.Factor
 		switch {
 		case r.MaxDelay < 0:
 			return fail("retry.maxDelay", fmt.Errorf("must not be negative"))
@@ -281,9 +314,10 @@ func validToken(s string) bool {
 	return true
 }
 
-// compileTransformation validates method, content type and body template.
-func (w *Webhook) compileTransformation(t *Transformation) error {
-	w.method, w.ctype = http.MethodPost, DefaultContentType
+// compileTransformation validates method, content type and body template;
+// ctype is the content type when the transformation names none.
+func (w *Webhook) compileTransformation(t *Transformation, ctype string) error {
+	w.method, w.ctype = http.MethodPost, ctype
 	if t == nil {
 		return nil
 	}
@@ -338,6 +372,17 @@ func (w *Webhook) Backoff() string { return w.backoff }
 // meaning the default.
 func (w *Webhook) MaxDelay() time.Duration { return w.maxDelay }
 
+// Factor returns what an exponential delay is multiplied by with each
+// retry, 0 meaning the default 2.
+func (w *Webhook) Factor() float64 { return w.factor }
+
+// NoJitter reports whether exponential delays are exact.
+func (w *Webhook) NoJitter() bool { return w.noJitter }
+
+// RetryAll reports whether every answer that is not 2xx is retried, 4xx
+// included (Contentstack's rule).
+func (w *Webhook) RetryAll() bool { return w.retryAll }
+
 // Timeout returns the time limit of one call.
 func (w *Webhook) Timeout() time.Duration { return w.timeout }
 
@@ -361,22 +406,15 @@ func (w *Webhook) Redacted() Definition {
 
 // Matches reports whether the webhook calls for the event: it is active, a
 // topic pattern fits (patterns match the event topic without its first
-// segment) and every filter holds. Without filters (absent or null) only
+// segment) or a channel pattern fits one of the event's channels, and every
+// filter holds. Without filters (absent or null) only
 // events of the master environment match, and space-level events, which
 // have no environment; with filters [] every event matches.
 func (w *Webhook) Matches(ev *Event) bool {
 	if !w.active || ev == nil {
 		return false
 	}
-	_, typ, action := splitTopic(ev.Topic)
-	hit := false
-	for _, p := range w.topics {
-		if p.match(typ, action) {
-			hit = true
-			break
-		}
-	}
-	if !hit {
+	if !w.subscribed(ev) {
 		return false
 	}
 	if w.masterOnly {
@@ -389,4 +427,24 @@ func (w *Webhook) Matches(ev *Event) bool {
 		}
 	}
 	return true
+}
+
+// subscribed reports whether a topic pattern fits the event's topic, or a
+// channel pattern one of its channels.
+func (w *Webhook) subscribed(ev *Event) bool {
+	if len(w.channels) > 0 {
+		for _, p := range w.channels {
+			if p.matchAny(ev.Channels) {
+				return true
+			}
+		}
+		return false
+	}
+	_, typ, action := splitTopic(ev.Topic)
+	for _, p := range w.topics {
+		if p.match(typ, action) {
+			return true
+		}
+	}
+	return false
 }

@@ -92,7 +92,7 @@ func TestFromWrite(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			route, ok := profile.Match(tt.method, tt.path)
+			route, ok := profile.MatchRequest(tt.method, tt.path, nil)
 			if !ok {
 				t.Fatalf("%s %s does not match a route", tt.method, tt.path)
 			}

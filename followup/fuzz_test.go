@@ -19,7 +19,7 @@ func FuzzFromWrite(f *testing.F) {
 	f.Add("POST", "/spaces/sp1/bulk_actions", `{"sys":{"id":1},"payload":{"entities":[]}}`)
 	profile, _ := events.LookupProfile("contentful")
 	f.Fuzz(func(t *testing.T, method, path, body string) {
-		route, ok := profile.Match(method, path)
+		route, ok := profile.MatchRequest(method, path, nil)
 		if !ok {
 			return
 		}

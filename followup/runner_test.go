@@ -111,7 +111,7 @@ func (c *cms) start(r *Runner, want int, method, path, body string, header ...st
 	c.t.Helper()
 	out := c.do(want, method, path, body, header...)
 	profile, _ := events.LookupProfile("contentful")
-	route, ok := profile.Match(method, path)
+	route, ok := profile.MatchRequest(method, path, nil)
 	if !ok {
 		c.t.Fatalf("%s %s is not an action route", method, path)
 	}
@@ -434,7 +434,7 @@ func TestTrackBeforeStartAndStop(t *testing.T) {
 	v := c.entry("e1")
 	out := c.do(201, "POST", "/spaces/sp1/environments/master/bulk_actions/publish", `{"entities":`+links("e1", fmt.Sprint(v))+`}`)
 	profile, _ := events.LookupProfile("contentful")
-	route, _ := profile.Match("POST", "/spaces/sp1/environments/master/bulk_actions/publish")
+	route, _ := profile.MatchRequest("POST", "/spaces/sp1/environments/master/bulk_actions/publish", nil)
 	a := FromWrite(route, "/spaces/sp1/environments/master/bulk_actions/publish", out, time.Now())
 	r.Track(a)
 	time.Sleep(100 * time.Millisecond) // the action has run in the CMS; nothing may happen before Start

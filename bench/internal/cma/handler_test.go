@@ -59,7 +59,7 @@ func TestHandlerAnswersLikeTheCMA(t *testing.T) {
 			if tt.wantVersion > 0 {
 				checkEntity(t, body, tt.path, tt.wantVersion)
 			}
-			route, isWrite := profile.Match(tt.method, tt.path)
+			route, isWrite := profile.MatchRequest(tt.method, tt.path, nil)
 			if !isWrite {
 				if tt.wantTopic != "" {
 					t.Fatalf("the gateway does not see %s %s as a write", tt.method, tt.path)

@@ -40,30 +40,31 @@ export function freePort() {
  * and the cms_events app; the sandbox upstream; the gateway with one webhook
  * for every topic.
  *
- * @param {{dir: string, adminPort: number, upstreamPort: number, gatewayPort: number, receiverPort: number, secret: string, handler?: string}} p
- *   handler: extra lines for the gateway's cms_events block
+ * @param {{dir: string, adminPort: number, upstreamPort: number, gatewayPort: number, receiverPort: number, secret: string} & SiteOptions} p
  */
-export function caddyfile({ dir, adminPort, upstreamPort, gatewayPort, receiverPort, secret, handler = '' }) {
+export function caddyfile({ dir, adminPort, upstreamPort, gatewayPort, receiverPort, secret, handler = '', sandboxApi = '', globalOptions = '', webhooks }) {
+  const hooks = webhooks ?? `		webhook "e2e" "http://127.0.0.1:${receiverPort}${HOOK_PATH}" {
+			topics *.*
+			retry 3 200ms
+		}`;
   return `{
 	admin localhost:${adminPort}
 	storage file_system ${path.join(dir, 'storage')}
 	cms_events {
 		storage_dir ${path.join(dir, 'events')}
 	}
+${globalOptions}
 }
 
 http://127.0.0.1:${upstreamPort} {
-	cms_sandbox
+	cms_sandbox ${sandboxApi}
 }
 
 http://127.0.0.1:${gatewayPort} {
 	cms_events {
 		signing_secret ${secret}
 ${handler}
-		webhook "e2e" "http://127.0.0.1:${receiverPort}${HOOK_PATH}" {
-			topics *.*
-			retry 3 200ms
-		}
+${hooks}
 	}
 	reverse_proxy 127.0.0.1:${upstreamPort}
 }
@@ -71,13 +72,21 @@ ${handler}
 }
 
 /**
+ * @typedef {object} SiteOptions
+ * @property {string} [handler]       extra lines for the gateway's cms_events block
+ * @property {string} [sandboxApi]    the sandbox's API: contentful (default) or contentstack
+ * @property {string} [globalOptions] extra global options
+ * @property {string} [webhooks]      the webhook blocks, instead of one for every topic
+ */
+
+/**
  * Starts `caddyBin run` with the test Caddyfile in a fresh temporary
  * directory and waits until the gateway answers HTTP.
  *
- * @param {{caddyBin: string, receiverPort: number, secret: string, handler?: string}} options
+ * @param {{caddyBin: string, receiverPort: number, secret: string} & SiteOptions} options
  * @returns {Promise<{gatewayHost: string, upstreamHost: string, output: () => string, stop: () => Promise<void>}>}
  */
-export async function startCaddy({ caddyBin, receiverPort, secret, handler }) {
+export async function startCaddy({ caddyBin, receiverPort, secret, ...site }) {
   try {
     await fs.access(caddyBin, constants.X_OK);
   } catch {
@@ -86,7 +95,7 @@ export async function startCaddy({ caddyBin, receiverPort, secret, handler }) {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'cms-events-e2e-'));
   const [adminPort, upstreamPort, gatewayPort] = [await freePort(), await freePort(), await freePort()];
   const config = path.join(dir, 'Caddyfile');
-  await fs.writeFile(config, caddyfile({ dir, adminPort, upstreamPort, gatewayPort, receiverPort, secret, handler }));
+  await fs.writeFile(config, caddyfile({ dir, adminPort, upstreamPort, gatewayPort, receiverPort, secret, ...site }));
 
   const child = spawn(caddyBin, ['run', '--config', config, '--adapter', 'caddyfile'], {
     env: { ...process.env, XDG_CONFIG_HOME: path.join(dir, 'config'), XDG_DATA_HOME: path.join(dir, 'data') },

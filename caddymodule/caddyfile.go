@@ -104,6 +104,14 @@ func parseAppCaddyfile(d *caddyfile.Dispenser, _ any) (any, error) {
 //
 //	cms_events [<matcher>] {
 //	    profile        contentful|contentstack
+//	    profile custom {
+//	        route       <method> <path> [<status>[,<status>…]] <action>
+//	        type        <name>|{<param>}
+//	        id          <JSON pointer into the answer>
+//	        space       <name>|{<param>}
+//	        environment <name>|{<param>}
+//	        payload     <JSON pointer into the answer>
+//	    }
 //	    signing_secret <64 characters>
 //	    webhooks_file  <path>
 //	    webhooks_api
@@ -161,9 +169,16 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 		switch d.Val() {
 		case "profile":
 			if !d.NextArg() || d.CountRemainingArgs() > 0 {
-				return d.Errf("want `profile <name>`, e.g. `profile contentful`")
+				return d.Errf("want `profile <name>`, e.g. `profile contentful`, or `profile custom { … }`")
 			}
 			h.Profile = d.Val()
+			if h.Profile == "custom" {
+				spec, err := parseCustomProfile(d)
+				if err != nil {
+					return err
+				}
+				h.Custom = spec
+			}
 		case "signing_secret":
 			if !d.NextArg() || d.CountRemainingArgs() > 0 {
 				return d.Errf("want `signing_secret <64 characters>`, e.g. `signing_secret {env.CMS_SIGNING_SECRET}`")

@@ -40,6 +40,12 @@ type Handler struct {
 	// Contentful's and need the contentful profile.
 	Profile string `json:"profile,omitempty"`
 
+	// Custom is the route table of `profile custom`: the write routes of a
+	// CMS that no built-in profile covers, and where each event's type,
+	// action, id, space, environment and payload come from. Its events have
+	// the topic `Custom.<type>.<action>` and are sent as Contentful's.
+	Custom *events.CustomSpec `json:"custom,omitempty"`
+
 	// SigningSecret signs every webhook call with Contentful's request
 	// signing algorithm (x-contentful-signature). It must be 64 characters
 	// of `0-9a-zA-Z+/=_-`. With the contentstack profile it signs with
@@ -106,9 +112,9 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	if h.Profile == "" {
 		h.Profile = "contentful"
 	}
-	profile, ok := events.LookupProfile(h.Profile)
-	if !ok {
-		return fmt.Errorf("unknown profile %q; use %s", h.Profile, events.ProfileNames)
+	profile, err := h.lookupProfile()
+	if err != nil {
+		return err
 	}
 	h.profile = profile
 	h.generic = profile.Name() != "contentful"

@@ -17,6 +17,24 @@ import (
 	"github.com/cmsevents/caddy-cms-events/events"
 )
 
+// lookupProfile returns the handler's profile: a built-in one, or the
+// custom one its Custom spec describes.
+func (h *Handler) lookupProfile() (events.Profile, error) {
+	if h.Profile == "custom" {
+		if h.Custom == nil {
+			return nil, errors.New("profile custom needs its routes: in the Caddyfile `profile custom { route … }`, in JSON \"custom\": {\"routes\": […]}")
+		}
+		return events.NewCustomProfile(*h.Custom)
+	}
+	if h.Custom != nil {
+		return nil, fmt.Errorf("custom routes are given but the profile is %q; set the profile to custom", h.Profile)
+	}
+	if p, ok := events.LookupProfile(h.Profile); ok {
+		return p, nil
+	}
+	return nil, fmt.Errorf("unknown profile %q; use %s", h.Profile, events.ProfileNames)
+}
+
 // checkContentfulOnly refuses the subdirectives that only the Contentful
 // profile has.
 func (h *Handler) checkContentfulOnly() error {

@@ -85,7 +85,8 @@ var ContentfulDefaults = Defaults{
 }
 
 // LookupProfile returns the built-in profile registered under name:
-// "contentful" or "contentstack".
+// "contentful" or "contentstack". Custom profiles are made with
+// NewCustomProfile.
 func LookupProfile(name string) (Profile, bool) {
 	switch name {
 	case contentfulName:
@@ -97,4 +98,4 @@ func LookupProfile(name string) (Profile, bool) {
 }
 
 // ProfileNames lists the built-in profiles, for error messages.
-const ProfileNames = `"contentful" or "contentstack"`
+const ProfileNames = `"contentful", "contentstack" or "custom"`

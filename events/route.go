@@ -47,6 +47,8 @@ type Route struct {
 	Parent string
 	// Branch is the Contentstack branch (the branch header, default main).
 	Branch string
+	// Rule is the index of the custom profile's route that matched.
+	Rule int
 }
 
 // EntityKey returns the index key "space/env/Type/id" of the entity, or ""

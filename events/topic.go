@@ -25,7 +25,8 @@ func parseTopic(s string) (topicPattern, error) {
 	return topicPattern{typ, action}, nil
 }
 
-// topicPart reports whether s is "*" or a name ([A-Za-z][A-Za-z0-9_]*).
+// topicPart reports whether s is "*" or a name ([A-Za-z][A-Za-z0-9_-]*;
+// "-" for the collection names of custom profiles).
 func topicPart(s string) bool {
 	if s == "*" {
 		return true
@@ -36,7 +37,7 @@ func topicPart(s string) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		letter := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
-		if !letter && (i == 0 || !(c >= '0' && c <= '9' || c == '_')) {
+		if !letter && (i == 0 || !(c >= '0' && c <= '9' || c == '_' || c == '-')) {
 			return false
 		}
 	}

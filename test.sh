@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: vet and staticcheck, the Go tests with the race
 # detector, a short fuzzing pass, each benchmark once (to keep it compiling)
-# and the end-to-end suite with the real Contentful npm packages, which it
-# installs itself.
+# and the end-to-end suite with the real Contentful and Contentstack npm
+# packages and a real Strapi, which it installs itself.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -23,6 +23,16 @@ go test -run '^$' -bench . -benchtime 1x ./... >/dev/null
 
 mkdir -p .build
 go build -o .build/caddy ./cmd/caddy
+(
+	# The Strapi project behind the custom-profile test. better-sqlite3
+	# builds from source when its prebuilt binary cannot be downloaded;
+	# Node's own headers are then enough.
+	cd e2e/strapi
+	if [ -f /usr/include/node/node.h ]; then
+		export npm_config_nodedir=/usr
+	fi
+	npm ci --no-audit --no-fund --loglevel=error
+)
 (
 	cd e2e
 	npm ci --no-audit --no-fund --loglevel=error

@@ -67,6 +67,8 @@ func TestContentstackProfile(t *testing.T) {
 		signing_secret ` + csSecret + `
 		webhook "Everything" ` + all.URL + `/all {
 			channels $all
+			header X-Source contentstack
+			basic_auth ci ci-password
 		}
 		webhook "Blog entries" ` + entries.URL + `/blog {
 			channels content_types.blog.entries.* content_types.entries.environments.production.publish.success
@@ -89,8 +91,11 @@ func TestContentstackProfile(t *testing.T) {
 		env := csBody(t, c)
 		got = append(got, env.Module+"."+env.Event)
 		csVerify(t, c)
-		if c.Header.Get("User-Agent") != "Contentstack" || c.Header.Get("Content-Type") != "application/json" {
+		if c.Header.Get("User-Agent") != "Contentstack" || c.Header.Get("Content-Type") != "application/json" || c.Header.Get("X-Source") != "contentstack" {
 			t.Errorf("headers: %v", c.Header)
+		}
+		if user, pw, ok := (&http.Request{Header: c.Header}).BasicAuth(); !ok || user != "ci" || pw != "ci-password" {
+			t.Errorf("basic auth: %q %q %v", user, pw, ok)
 		}
 		if env.APIKey != stack["api_key"] {
 			t.Errorf("api_key = %q", env.APIKey)

@@ -90,13 +90,11 @@ test('the Contentstack SDK writes through the gateway and Contentstack webhooks 
     'entry.delete',
     'asset.delete',
   ];
-  const seen = () =>
-    callsTo('/all').map((c) => {
-      const b = JSON.parse(c.body);
-      return `${b.module}.${b.event}${b.data.environment ? `@${b.data.environment.name}` : ''}`;
-    });
+  const key = (b) => `${b.module}.${b.event}${b.data.environment ? `@${b.data.environment.name}` : ''}`;
+  const seen = () => callsTo('/all').map((c) => key(JSON.parse(c.body)));
   await waitFor(() => `${expected.length} calls; got ${seen()}`, () => callsTo('/all').length >= expected.length);
-  assert.deepEqual(seen(), expected, 'every SDK write, one call per publish environment, in order');
+  // Calls are sent by several workers at once and may overtake each other.
+  assert.deepEqual(seen().sort(), [...expected].sort(), 'every SDK write, one call per publish environment');
 
   for (const call of callsTo('/all')) {
     const body = JSON.parse(call.body);
@@ -109,18 +107,19 @@ test('the Contentstack SDK writes through the gateway and Contentstack webhooks 
     assert.match(call.headers['idempotency-key'], /^[0-9a-f]{64}$/);
     assert.ok(body.data[body.module], `data.${body.module} is there`);
   }
-  const bodies = callsTo('/all').map((c) => JSON.parse(c.body));
-  assert.equal(bodies[2].data.entry.title, 'Hello again', 'update carries the saved entry');
-  assert.equal(bodies[2].data.content_type.uid, 'blog', 'entry events carry their content type');
-  assert.equal(bodies[4].data.environment.uid.length > 0, true, 'the environment as the stack lists it');
-  assert.deepEqual([bodies[4].data.action, bodies[4].data.status, bodies[4].data.locale], ['publish', 'success', 'en-us']);
-  assert.equal(bodies[4].data.entry.uid, entry.uid, 'a publish carries the entry (its answer is only a notice)');
-  assert.equal(bodies[8].data.entry.title, 'Hello again', 'a delete carries the entry as it was');
-  assert.equal(bodies[7].data.asset.filename, 'logo.png');
+  const by = Object.fromEntries(callsTo('/all').map((c) => JSON.parse(c.body)).map((b) => [key(b), b]));
+  assert.equal(by['entry.update'].data.entry.title, 'Hello again', 'update carries the saved entry');
+  assert.equal(by['entry.update'].data.content_type.uid, 'blog', 'entry events carry their content type');
+  const published = by['entry.publish@production'];
+  assert.ok(published.data.environment.uid, 'the environment as the stack lists it');
+  assert.deepEqual([published.data.action, published.data.status, published.data.locale], ['publish', 'success', 'en-us']);
+  assert.equal(published.data.entry.uid, entry.uid, 'a publish carries the entry (its answer is only a notice)');
+  assert.equal(by['entry.delete'].data.entry.title, 'Hello again', 'a delete carries the entry as it was');
+  assert.equal(by['asset.publish@production'].data.asset.filename, 'logo.png');
 
   // The channel webhook got the production publishes only (all its
   // deliveries were queued before the writes were answered).
   await waitFor(() => 'the production webhook\'s two calls', () => callsTo('/production').length >= 2);
   const prod = callsTo('/production').map((c) => JSON.parse(c.body));
-  assert.deepEqual(prod.map((b) => `${b.module}.${b.event}@${b.data.environment.name}`), ['entry.publish@production', 'asset.publish@production']);
+  assert.deepEqual(prod.map(key).sort(), ['asset.publish@production', 'entry.publish@production']);
 });

@@ -42,7 +42,7 @@ export function freePort() {
  *
  * @param {{dir: string, adminPort: number, upstreamPort: number, gatewayPort: number, receiverPort: number, secret: string} & SiteOptions} p
  */
-export function caddyfile({ dir, adminPort, upstreamPort, gatewayPort, receiverPort, secret, handler = '', sandboxApi = '', globalOptions = '', webhooks }) {
+export function caddyfile({ dir, adminPort, upstreamPort, gatewayPort, receiverPort, secret, handler = '', sandboxApi = '', globalOptions = '', webhooks, upstream }) {
   const hooks = webhooks ?? `		webhook "e2e" "http://127.0.0.1:${receiverPort}${HOOK_PATH}" {
 			topics *.*
 			retry 3 200ms
@@ -66,7 +66,7 @@ http://127.0.0.1:${gatewayPort} {
 ${handler}
 ${hooks}
 	}
-	reverse_proxy 127.0.0.1:${upstreamPort}
+	reverse_proxy ${upstream ?? `127.0.0.1:${upstreamPort}`}
 }
 `;
 }
@@ -77,6 +77,7 @@ ${hooks}
  * @property {string} [sandboxApi]    the sandbox's API: contentful (default) or contentstack
  * @property {string} [globalOptions] extra global options
  * @property {string} [webhooks]      the webhook blocks, instead of one for every topic
+ * @property {string} [upstream]      host:port of the CMS behind the gateway, instead of the sandbox
  */
 
 /**

@@ -61,7 +61,7 @@ func newActionSys(typ, id string, sc *scope, createdAt time.Time, createdBy stri
 		Type: typ, ID: id, Status: p.status,
 		Space: newLink("Space", sc.space.id), Environment: newLink("Environment", sc.seg),
 		CreatedAt: timestamp(createdAt), UpdatedAt: timestamp(p.updatedAt),
-		CreatedBy: newLink("User", createdBy), CompletedAt: timestamp(p.completedAt),
+		CreatedBy: actorLink(createdBy), CompletedAt: timestamp(p.completedAt),
 	}
 }
 

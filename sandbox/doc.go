@@ -33,6 +33,13 @@
 //	GET                  E/releases/{id}/actions, E/releases/{id}/actions/{action}
 //	GET, POST            /spaces/{space}/scheduled_actions
 //	GET, PUT, DELETE     /spaces/{space}/scheduled_actions/{id}
+//	GET                  E/app_installations
+//	GET, PUT, DELETE     E/app_installations/{app}
+//	POST                 E/app_installations/{app}/access_tokens
+//	GET, POST            /organizations/{org}/app_definitions
+//	GET, PUT, DELETE     /organizations/{org}/app_definitions/{app}
+//	GET, PUT, DELETE     /organizations/{org}/app_definitions/{app}/event_subscription
+//	GET, PUT, DELETE     /organizations/{org}/app_definitions/{app}/signing_secret
 //
 // Collections answer {"sys":{"type":"Array"},"total","skip","limit","items"}
 // in creation order and read the skip and limit (at most 1000) query
@@ -44,8 +51,9 @@
 // Every request needs a bearer token (Authorization: Bearer <token>, or the
 // access_token query parameter); any token is accepted and names the acting
 // user: UserID(token) goes into createdBy, updatedBy, publishedBy and
-// archivedBy. Without one, or with one that starts with "invalid"
-// (InvalidTokenPrefix), the answer is 401 AccessTokenInvalid.
+// archivedBy (an app access token names its app instead; see Apps).
+// Without one, or with one that starts with "invalid" (InvalidTokenPrefix),
+// the answer is 401 AccessTokenInvalid.
 //
 // Spaces spring into existence on first use, and so does their "master"
 // environment. Other environments are created with PUT (201, empty: nothing
@@ -124,6 +132,40 @@
 // with the ids BadRequest (400), AccessTokenInvalid (401), NotFound (404),
 // VersionMismatch (409) and ValidationFailed (422). Timestamps are RFC 3339
 // in UTC with milliseconds.
+//
+// # Apps
+//
+// Organizations, like spaces, spring into existence on first use. An app
+// definition is created with POST (201, a generated id, version 1; name
+// required, src, bundle, locations and parameters optional) and updated
+// with PUT of the current X-Contentful-Version (200); installation paths
+// name it by its id alone. Its event subscription and signing secret
+// are singletons without id or version, answered 404 until created and
+// after the definition is gone. PUT of the event subscription creates it
+// (201) or replaces it whole, createdAt included (200), ignoring
+// X-Contentful-Version: topics are 1 or more distinct app event topics
+// such as Entry.publish or AppInstallation.save (no wildcards, else 422),
+// targetUrl is an absolute https or, unlike Contentful, http URL (400 when
+// missing, unless functions links a handler Function), and filters (an
+// array) and functions (an object) are kept as sent. PUT of the signing
+// secret takes {"value"}, exactly 64 characters of [0-9a-zA-Z+/=_-] (else
+// 422), creates (201) or rotates (200) it, and every answer carries only
+// its last four characters as redactedValue.
+//
+// PUT E/app_installations/{app} installs an app definition of any
+// organization (201; 404 with details {"type":"AppDefinition","id"} when
+// none has that id) or updates its parameters, an object of at most 16 kB
+// as JSON (200, version + 1; X-Contentful-Version is checked only when
+// sent). Installations belong to one environment: a new environment has
+// none, and deleting an app definition uninstalls it everywhere. POST
+// E/app_installations/{app}/access_tokens, which apps send with a JWT
+// signed by their private key as the bearer token, takes any bearer token
+// and, when the app is installed there, answers 201 with
+// {"token":"app-<app>-<random>"} (AppTokenPrefix) and sys.expiresAt ten
+// minutes later; such a token never expires in the sandbox, and writes
+// made with it are the app's: createdBy, updatedBy, publishedBy and
+// archivedBy link to the AppDefinition, as in Contentful, instead of a
+// User.
 //
 // # Failing on purpose
 //

@@ -112,8 +112,8 @@ func (e *entity) render(spaceID, seg string) any {
 		UpdatedAt:        timestamp(e.updatedAt),
 		Environment:      newLink("Environment", seg),
 		FirstPublishedAt: timestamp(e.firstPublishedAt),
-		CreatedBy:        newLink("User", e.createdBy),
-		UpdatedBy:        newLink("User", e.updatedBy),
+		CreatedBy:        actorLink(e.createdBy),
+		UpdatedBy:        actorLink(e.updatedBy),
 		PublishedCounter: e.publishedCounter,
 		Version:          e.version,
 		URN:              "crn:contentful:::content:spaces/" + spaceID + "/environments/" + seg + "/" + e.kind.collection + "/" + e.id,
@@ -121,12 +121,12 @@ func (e *entity) render(spaceID, seg string) any {
 	if e.published() {
 		sys.PublishedVersion = e.publishedVersion
 		sys.PublishedAt = timestamp(e.publishedAt)
-		sys.PublishedBy = newLink("User", e.publishedBy)
+		sys.PublishedBy = actorLink(e.publishedBy)
 	}
 	if e.archived() {
 		sys.ArchivedVersion = e.archivedVersion
 		sys.ArchivedAt = timestamp(e.archivedAt)
-		sys.ArchivedBy = newLink("User", e.archivedBy)
+		sys.ArchivedBy = actorLink(e.archivedBy)
 	}
 	if e.kind == contentTypeKind {
 		return &contentTypeJSON{Sys: sys, contentTypeAttrs: e.ct, Fields: e.fields}

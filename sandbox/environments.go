@@ -58,7 +58,7 @@ func newMetaSys(typ, id string, m meta) metaSys {
 	return metaSys{
 		Type: typ, ID: id, Version: m.version,
 		CreatedAt: timestamp(m.createdAt), UpdatedAt: timestamp(m.updatedAt),
-		CreatedBy: newLink("User", m.createdBy), UpdatedBy: newLink("User", m.updatedBy),
+		CreatedBy: actorLink(m.createdBy), UpdatedBy: actorLink(m.updatedBy),
 	}
 }
 

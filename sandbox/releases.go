@@ -58,11 +58,11 @@ func (r *release) render(sc *scope) *releaseJSON {
 		Type: "Release", ID: r.id, Version: r.version, Status: "active",
 		Space: newLink("Space", sc.space.id), Environment: newLink("Environment", sc.seg),
 		CreatedAt: timestamp(r.createdAt), UpdatedAt: timestamp(r.updatedAt),
-		CreatedBy: newLink("User", r.createdBy), UpdatedBy: newLink("User", r.updatedBy),
+		CreatedBy: actorLink(r.createdBy), UpdatedBy: actorLink(r.updatedBy),
 	}
 	if r.archived() {
 		sys.Status = "archived"
-		sys.ArchivedAt, sys.ArchivedBy = timestamp(r.archivedAt), newLink("User", r.archivedBy)
+		sys.ArchivedAt, sys.ArchivedBy = timestamp(r.archivedAt), actorLink(r.archivedBy)
 	}
 	return &releaseJSON{Sys: sys, Title: r.title, Entities: renderLinks(r.refs)}
 }

@@ -30,6 +30,13 @@ const (
 	targetReleaseValidate                    // E/releases/{id}/validate
 	targetReleaseActions                     // E/releases/{id}/actions
 	targetReleaseAction                      // E/releases/{id}/actions/{action}
+	targetAppInstallations                   // E/app_installations
+	targetAppInstallation                    // E/app_installations/{app}
+	targetAppAccessTokens                    // E/app_installations/{app}/access_tokens
+	targetAppDefinitions                     // /organizations/{o}/app_definitions
+	targetAppDefinition                      // /organizations/{o}/app_definitions/{app}
+	targetAppSubscription                    // /organizations/{o}/app_definitions/{app}/event_subscription
+	targetAppSigningSecret                   // /organizations/{o}/app_definitions/{app}/signing_secret
 )
 
 // route is a parsed request path.
@@ -44,6 +51,9 @@ type route struct {
 	locale string
 	// sub is the verb of a v1 bulk action or the id of a release action.
 	sub string
+	// org is the organization of app definition routes, which name no
+	// space.
+	org string
 }
 
 // parseRoute parses a request path; ok is false for paths the sandbox does
@@ -54,6 +64,9 @@ func parseRoute(path string) (rt route, ok bool) {
 		if !idPattern.MatchString(s) {
 			return route{}, false
 		}
+	}
+	if len(segs) >= 2 && segs[0] == "organizations" {
+		return parseOrganization(segs[1], segs[2:])
 	}
 	if len(segs) < 2 || segs[0] != "spaces" {
 		return route{}, false
@@ -105,6 +118,8 @@ func parseScoped(rt route, segs []string) (route, bool) {
 		return parseBulk(rt, segs[1:])
 	case "releases":
 		return parseRelease(rt, segs[1:])
+	case "app_installations":
+		return parseAppInstallations(rt, segs[1:])
 	}
 	rt.kind = kindByCollection[segs[0]]
 	if rt.kind == nil {

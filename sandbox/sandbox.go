@@ -31,6 +31,7 @@ type Sandbox struct {
 
 	mu         sync.Mutex
 	spaces     map[string]*space
+	apps       *appStore
 	seq        int64
 	failWrites int
 	failStatus int
@@ -52,7 +53,7 @@ func WithClock(now func() time.Time) Option {
 // New returns an empty sandbox. Spaces and their "master" environment spring
 // into existence on first use.
 func New(opts ...Option) *Sandbox {
-	s := &Sandbox{now: time.Now, actionDelay: defaultActionDelay, spaces: map[string]*space{}, timers: map[*time.Timer]struct{}{}}
+	s := &Sandbox{now: time.Now, actionDelay: defaultActionDelay, spaces: map[string]*space{}, apps: newAppStore(), timers: map[*time.Timer]struct{}{}}
 	for _, opt := range opts {
 		opt(s)
 	}
@@ -162,6 +163,32 @@ var routes = map[target]map[string]handler{
 		http.MethodPut:    (*Sandbox).putScheduledAction,
 		http.MethodDelete: (*Sandbox).cancelScheduledAction,
 	},
+	targetAppInstallations: {http.MethodGet: (*Sandbox).listAppInstallations},
+	targetAppInstallation: {
+		http.MethodGet:    (*Sandbox).getAppInstallation,
+		http.MethodPut:    (*Sandbox).putAppInstallation,
+		http.MethodDelete: (*Sandbox).deleteAppInstallation,
+	},
+	targetAppAccessTokens: {http.MethodPost: (*Sandbox).postAppAccessToken},
+	targetAppDefinitions: {
+		http.MethodGet:  (*Sandbox).listAppDefinitions,
+		http.MethodPost: (*Sandbox).postAppDefinition,
+	},
+	targetAppDefinition: {
+		http.MethodGet:    (*Sandbox).getAppDefinition,
+		http.MethodPut:    (*Sandbox).putAppDefinition,
+		http.MethodDelete: (*Sandbox).deleteAppDefinition,
+	},
+	targetAppSubscription: {
+		http.MethodGet:    (*Sandbox).getAppSubscription,
+		http.MethodPut:    (*Sandbox).putAppSubscription,
+		http.MethodDelete: (*Sandbox).deleteAppSubscription,
+	},
+	targetAppSigningSecret: {
+		http.MethodGet:    (*Sandbox).getAppSigningSecret,
+		http.MethodPut:    (*Sandbox).putAppSigningSecret,
+		http.MethodDelete: (*Sandbox).deleteAppSigningSecret,
+	},
 }
 
 // ServeHTTP serves the Content Management API.
@@ -219,11 +246,15 @@ func (s *Sandbox) serve(r *http.Request) reply {
 	if len(body) > maxBody {
 		return newError(http.StatusRequestEntityTooLarge, "the request body is larger than %d bytes", maxBody).reply()
 	}
-	c := &call{header: r.Header, query: r.URL.Query(), body: body, user: UserID(token)}
+	c := &call{header: r.Header, query: r.URL.Query(), body: body}
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c.now = s.instant()
+	c.user = s.actor(token)
+	if rt.org != "" {
+		return h(s, c, &scope{}, rt)
+	}
 	sc := &scope{space: s.space(c, rt.space)}
 	if rt.target >= targetLocales {
 		sc.seg = rt.env

@@ -77,11 +77,11 @@ func (a *scheduledAction) render(sp *space) *scheduledActionJSON {
 		Type: "ScheduledAction", ID: a.id, Version: a.version, Status: a.status,
 		Space:     newLink("Space", sp.id),
 		CreatedAt: timestamp(a.createdAt), UpdatedAt: timestamp(a.updatedAt),
-		CreatedBy: newLink("User", a.createdBy), UpdatedBy: newLink("User", a.updatedBy),
+		CreatedBy: actorLink(a.createdBy), UpdatedBy: actorLink(a.updatedBy),
 		CanceledAt: timestamp(a.canceledAt),
 	}
 	if a.canceledBy != "" {
-		sys.CanceledBy = newLink("User", a.canceledBy)
+		sys.CanceledBy = actorLink(a.canceledBy)
 	}
 	return &scheduledActionJSON{
 		Sys: sys, Entity: a.ref.link(), Environment: newLink("Environment", a.seg), Action: a.verb,

@@ -189,17 +189,25 @@ func (a *App) redactedWebhooks() []events.Definition {
 	for _, h := range api {
 		out = append(out, h.wh.Redacted())
 	}
+	for _, wh := range a.shared.apps.subscriptions() {
+		out = append(out, wh.Redacted())
+	}
 	return out
 }
 
-// webhook finds a webhook by id, in the config or made through the
-// webhooks API.
+// webhook finds a webhook by id: in the config, made through the webhooks
+// API, or an app's event subscription ("app.<app definition id>").
 func (a *App) webhook(id string) (*events.Webhook, bool) {
 	if wh, ok := a.configWebhook(id); ok {
 		return wh, true
 	}
 	if h, ok := a.shared.api.get(id); ok {
 		return h.wh, true
+	}
+	if app, ok := strings.CutPrefix(id, appEndpointPrefix); ok {
+		if wh := a.shared.apps.subscription(app); wh != nil {
+			return wh, true
+		}
 	}
 	return nil, false
 }

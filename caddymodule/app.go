@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"maps"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -150,6 +151,9 @@ func (a *App) register(whs []*events.Webhook, eps []*delivery.Endpoint) error {
 	a.endpoints.mu.Lock()
 	defer a.endpoints.mu.Unlock()
 	for _, ep := range eps {
+		if strings.HasPrefix(ep.ID, appEndpointPrefix) {
+			return fmt.Errorf("webhook id %q starts with %q, which names the events of Contentful apps; give the webhook another id (Caddyfile: `id <id>` inside the webhook block, JSON: \"id\")", ep.ID, appEndpointPrefix)
+		}
 		if _, dup := a.endpoints.ids[ep.ID]; dup {
 			return fmt.Errorf("webhook id %q is used twice; give one of them its own id (Caddyfile: `id <id>` inside the webhook block, JSON: \"id\")", ep.ID)
 		}
@@ -177,16 +181,18 @@ func (a *App) Start() error {
 	a.endpoints.mu.Lock()
 	endpoints := maps.Clone(a.endpoints.ids)
 	a.endpoints.mu.Unlock()
-	api := a.shared.api
-	a.dispatcher = api.attach(endpoints, func(endpoints map[string]*delivery.Endpoint) *delivery.Dispatcher {
-		return delivery.NewDispatcher(delivery.DispatcherOptions{
-			Store:        a.store,
-			Workers:      a.Workers,
-			Endpoints:    endpoints,
-			Logger:       a.logger,
-			OnResult:     observeResult,
-			DenyPrivate:  a.DenyPrivate,
-			SpaceSecrets: api,
+	api, apps := a.shared.api, a.shared.apps
+	a.dispatcher = apps.attach(endpoints, func(endpoints map[string]*delivery.Endpoint) *delivery.Dispatcher {
+		return api.attach(endpoints, func(endpoints map[string]*delivery.Endpoint) *delivery.Dispatcher {
+			return delivery.NewDispatcher(delivery.DispatcherOptions{
+				Store:        a.store,
+				Workers:      a.Workers,
+				Endpoints:    endpoints,
+				Logger:       a.logger,
+				OnResult:     observeResult,
+				DenyPrivate:  a.DenyPrivate,
+				SpaceSecrets: api,
+			})
 		})
 	})
 	a.dispatcher.Start()
@@ -208,6 +214,7 @@ func (a *App) Stop() error {
 	}
 	a.shared.stopped(a)
 	a.shared.api.detach(a.dispatcher)
+	a.shared.apps.detach(a.dispatcher)
 	ctx, cancel := context.WithTimeout(context.Background(), stopGrace)
 	defer cancel()
 	return a.dispatcher.Stop(ctx)

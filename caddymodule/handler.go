@@ -1,6 +1,7 @@
 package caddymodule
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -182,6 +183,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 			return h.serveWebhooksAPI(w, r, rt, next)
 		}
 	}
+	if !h.generic {
+		if ar, ok := matchAppRoute(r.Method, r.URL.Path); ok {
+			return h.serveAppRoute(w, r, ar, next)
+		}
+	}
 	route, ok := h.profile.MatchRequest(r.Method, r.URL.Path, r.Header)
 	if !ok {
 		if h.generic {
@@ -199,6 +205,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	}
 	if target, ok := h.resolveAlias(route.Space, route.Environment); ok {
 		wr.aliasTarget = target
+	}
+	if route.Environment != "" && route.EntityType != events.TypeAppInstallation {
+		h.learnApps(r, route.Space, cmp.Or(wr.aliasTarget, route.Environment), next)
 	}
 	if route.NeedsPrior() {
 		env := route.Environment
@@ -289,6 +298,13 @@ func (h *Handler) record(wr write, status int, respHeader http.Header, body []by
 	metrics.events.WithLabelValues(d.Event.Topic).Inc()
 	batch.Deliveries = appendDeliveries(batch.Deliveries, h.webhooks, d.Event, now)
 	batch.Deliveries = appendDeliveries(batch.Deliveries, h.app.shared.api.matching(d.Event.Space), d.Event, now)
+	env := cmp.Or(wr.aliasTarget, route.Environment)
+	apps := h.app.shared.apps
+	batch.Deliveries = appendDeliveries(batch.Deliveries, apps.subscribers(route, env), d.Event, now)
+	var installed func()
+	if route.EntityType == events.TypeAppInstallation {
+		installed = apps.installWrites(route.Space, env, route.EntityID, d.Event.Action() == "delete", &batch)
+	}
 	if err := h.commit(r, batch); err != nil {
 		h.logger.Error("could not queue the event; its webhooks will not be called",
 			zap.String("topic", d.Event.Topic), zap.String("entity", d.Event.EntityID),
@@ -297,6 +313,9 @@ func (h *Handler) record(wr write, status int, respHeader http.Header, body []by
 	}
 	if followed != nil {
 		followed()
+	}
+	if installed != nil {
+		installed()
 	}
 	if c := h.logger.Check(zapcore.DebugLevel, "event queued"); c != nil {
 		c.Write(zap.String("event", d.Event.ID), zap.String("topic", d.Event.Topic),

@@ -51,6 +51,10 @@ type shared struct {
 	// webhooks API.
 	api *apiRegistry
 
+	// apps holds the Contentful apps learned from writes: subscriptions,
+	// signing secrets and installations.
+	apps *appRegistry
+
 	current   atomic.Pointer[App]
 	startOnce sync.Once
 }
@@ -92,6 +96,9 @@ func openShared(dir string, opts storeOptions, logger *zap.Logger) (*shared, err
 	}
 	sh := &shared{store: store, logger: logger, aliases: events.NewAliasTable()}
 	sh.api, err = loadAPIRegistry(store, logger.Named("webhooks_api"))
+	if err == nil {
+		sh.apps, err = loadAppRegistry(store, logger.Named("apps"))
+	}
 	if err == nil {
 		err = sh.loadAliases()
 	}

@@ -168,6 +168,9 @@ func Derive(in Input) Derived {
 	}
 
 	prefix := "ContentManagement."
+	if r.EntityType == TypeAppInstallation {
+		prefix = "AppManagement."
+	}
 	if r.EntityType == TypeEnvironmentAlias {
 		prefix = "SpaceManagement."
 		d.Alias = aliasChange(r, action, ans.body)
@@ -309,6 +312,9 @@ func newEventID() string {
 // crn returns the Contentful resource name of an entry, asset or content
 // type, or "" for other entities or an unknown id.
 func crn(r Route, id string) string {
+	if id != "" && r.EntityType == TypeAppInstallation {
+		return "crn:contentful:::extensibility:spaces/" + r.Space + "/environments/" + r.Environment + "/app_installations/" + id
+	}
 	if id == "" || !isContentEntity(r.EntityType) {
 		return ""
 	}

@@ -95,6 +95,11 @@ func (contentful) Match(method, path string) (Route, bool) {
 	case "bulk_actions":
 		r.EntityType = TypeBulkAction
 		return matchBulk(r, &p)
+	case "app_installations":
+		r.EntityType = TypeAppInstallation
+		if r, ok := matchPlain(r, &p); ok && r.EntityID != "" {
+			return r, true
+		}
 	}
 	return Route{}, false
 }

@@ -13,6 +13,7 @@ const (
 	TypeReleaseEntry     = "ReleaseEntry"
 	TypeBulkAction       = "BulkAction"
 	TypeScheduledAction  = "ScheduledAction"
+	TypeAppInstallation  = "AppInstallation"
 )
 
 // Sub-resources a write can address below an entity.
@@ -122,6 +123,8 @@ func collectionOf(typ string) string {
 		return "bulk_actions"
 	case TypeScheduledAction:
 		return "scheduled_actions"
+	case TypeAppInstallation:
+		return "app_installations"
 	}
 	return ""
 }

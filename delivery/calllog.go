@@ -118,18 +118,29 @@ type CallDetailsResponse struct {
 // and returning at most limit of them, and how many there are in all. An
 // entry that cannot be decoded is logged and left out of the page.
 func (s *Store) Calls(webhookID string, skip, limit int) (items []CallOverview, total int, err error) {
+	items = make([]CallOverview, 0, min(limit, 64))
+	total, err = s.eachCall(webhookID, skip, limit, func(v []byte) error {
+		ov, err := decodeOverview(v)
+		if err == nil {
+			items = append(items, ov)
+		}
+		return err
+	})
+	return items, total, err
+}
+
+// eachCall calls decode with the stored value of every entry of a page of
+// the webhook's call log, newest first, and returns how many entries there
+// are in all. An entry decode fails on is logged and skipped.
+func (s *Store) eachCall(webhookID string, skip, limit int, decode func(v []byte) error) (total int, err error) {
 	total, entries := s.calls.page(webhookID, skip, limit, time.Now().Unix())
-	items = make([]CallOverview, 0, len(entries))
 	err = s.db.View(func(txn *badger.Txn) error {
 		for _, e := range entries {
 			err := readCall(txn, webhookID, e, func(v []byte) error {
-				ov, err := decodeOverview(v)
-				if err != nil {
+				if err := decode(v); err != nil {
 					s.log.Warn("unreadable call-log entry left out of the list; it expires with the retention",
 						zap.String("webhook", webhookID), zap.String("call", e.id), zap.Error(err))
-					return nil
 				}
-				items = append(items, ov)
 				return nil
 			})
 			if err != nil {
@@ -139,9 +150,9 @@ func (s *Store) Calls(webhookID string, skip, limit int) (items []CallOverview, 
 		return nil
 	})
 	if err != nil {
-		return nil, 0, fmt.Errorf("read the call log of webhook %s: %w", webhookID, err)
+		return 0, fmt.Errorf("read the call log of webhook %s: %w", webhookID, err)
 	}
-	return items, total, nil
+	return total, nil
 }
 
 // Call returns the call callID of the webhook; ok is false when there is

@@ -2,7 +2,7 @@
 # Runs the whole test suite: vet and staticcheck, the Go tests with the race
 # detector, a short fuzzing pass, each benchmark once (to keep it compiling)
 # and the end-to-end suite with the real Contentful and Contentstack npm
-# packages and a real Strapi, which it installs itself.
+# packages, a real Strapi and Debian's chromium, which it installs itself.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -23,6 +23,15 @@ go test -run '^$' -bench . -benchtime 1x ./... >/dev/null
 
 mkdir -p .build
 go build -o .build/caddy ./cmd/caddy
+# The activity page's browser test drives Debian's chromium.
+if ! command -v chromium >/dev/null; then
+	sudo=""
+	if [ "$(id -u)" != 0 ]; then
+		sudo="sudo"
+	fi
+	$sudo apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends chromium >/dev/null
+fi
 (
 	# The Strapi project behind the custom-profile test. better-sqlite3
 	# builds from source when its prebuilt binary cannot be downloaded;

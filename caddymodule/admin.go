@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -58,6 +59,12 @@ func (a *adminAPI) serve(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	parts := strings.Split(strings.Trim(strings.TrimPrefix(r.URL.Path, "/cms_events/"), "/"), "/")
+	return a.route(w, r, app, parts)
+}
+
+// route answers the admin route named by parts (the path below
+// /cms_events/). The activity page's API answers with it too.
+func (a *adminAPI) route(w http.ResponseWriter, r *http.Request, app *App, parts []string) error {
 	switch {
 	case len(parts) == 1 && parts[0] == "queue":
 		return only(r, http.MethodGet, func() error { return a.queue(w, app) })
@@ -180,19 +187,22 @@ func (a *adminAPI) pause(w http.ResponseWriter, app *App, id string, paused bool
 // redactedWebhooks lists the webhook definitions without secrets: the
 // config's, then those made through the webhooks API, oldest first.
 func (a *App) redactedWebhooks() []events.Definition {
-	whs := a.webhooks()
-	api := a.shared.api.list("")
-	out := make([]events.Definition, 0, len(whs)+len(api))
+	whs := a.allWebhooks()
+	out := make([]events.Definition, 0, len(whs))
 	for _, wh := range whs {
 		out = append(out, wh.Redacted())
 	}
-	for _, h := range api {
-		out = append(out, h.wh.Redacted())
-	}
-	for _, wh := range a.shared.apps.subscriptions() {
-		out = append(out, wh.Redacted())
-	}
 	return out
+}
+
+// allWebhooks lists the config's webhooks, then those made through the
+// webhooks API, then the apps' event subscriptions.
+func (a *App) allWebhooks() []*events.Webhook {
+	whs := slices.Clone(a.webhooks())
+	for _, h := range a.shared.api.list("") {
+		whs = append(whs, h.wh)
+	}
+	return append(whs, a.shared.apps.subscriptions()...)
 }
 
 // webhook finds a webhook by id: in the config, made through the webhooks

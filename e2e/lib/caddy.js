@@ -42,7 +42,7 @@ export function freePort() {
  *
  * @param {{dir: string, adminPort: number, upstreamPort: number, gatewayPort: number, receiverPort: number, secret: string} & SiteOptions} p
  */
-export function caddyfile({ dir, adminPort, upstreamPort, gatewayPort, receiverPort, secret, handler = '', sandboxApi = '', globalOptions = '', webhooks, upstream }) {
+export function caddyfile({ dir, adminPort, upstreamPort, gatewayPort, receiverPort, secret, handler = '', sandboxApi = '', globalOptions = '', webhooks, upstream, site = '' }) {
   const hooks = webhooks ?? `		webhook "e2e" "http://127.0.0.1:${receiverPort}${HOOK_PATH}" {
 			topics *.*
 			retry 3 200ms
@@ -61,6 +61,7 @@ http://127.0.0.1:${upstreamPort} {
 }
 
 http://127.0.0.1:${gatewayPort} {
+${site}
 	cms_events {
 		signing_secret ${secret}
 ${handler}
@@ -78,6 +79,7 @@ ${hooks}
  * @property {string} [globalOptions] extra global options
  * @property {string} [webhooks]      the webhook blocks, instead of one for every topic
  * @property {string} [upstream]      host:port of the CMS behind the gateway, instead of the sandbox
+ * @property {string} [site]          extra lines for the gateway site, before its cms_events block
  */
 
 /**

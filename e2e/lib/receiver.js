@@ -41,14 +41,15 @@ function verify(secret, call) {
 
 /**
  * Starts a receiver on a free port of 127.0.0.1 that answers every call
- * with 200.
+ * with 200, or with the status setStatus gave it last.
  *
  * @param {string} secret the signing secret the gateway signs with
- * @returns {Promise<{port: number, calls: Call[], close: () => Promise<void>}>}
+ * @returns {Promise<{port: number, calls: Call[], setStatus: (status: number) => void, close: () => Promise<void>}>}
  */
 export async function startReceiver(secret) {
   /** @type {Call[]} */
   const calls = [];
+  let status = 200;
   const server = http.createServer((req, res) => {
     const chunks = [];
     req.on('data', (chunk) => chunks.push(chunk));
@@ -62,8 +63,8 @@ export async function startReceiver(secret) {
       };
       call.verification = verify(secret, call);
       calls.push(call);
-      res.writeHead(200, { 'content-type': 'text/plain' });
-      res.end('ok');
+      res.writeHead(status, { 'content-type': 'text/plain' });
+      res.end(status >= 200 && status < 300 ? 'ok' : 'failing on purpose');
     });
   });
   await new Promise((resolve, reject) => {
@@ -73,6 +74,9 @@ export async function startReceiver(secret) {
   return {
     port: server.address().port,
     calls,
+    setStatus: (s) => {
+      status = s;
+    },
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();

@@ -13,13 +13,14 @@ import (
 // API's code, without secrets, and refuse changes without the page's header.
 func TestActivityPageAPI(t *testing.T) {
 	rx := newReceiver(t)
-	uiPort := freePort(t)
+	uiPort, authPort := freePort(t), freePort(t)
 	g := startGateway(t, gatewayConfig{
 		handler: `		webhook "Hook" ` + rx.URL + `/hook {
 			topics *.*
 			secret_header X-Key key-secret-value
 		}`,
-		extra: fmt.Sprintf("http://127.0.0.1:%d {\n\thandle /cms-events/* {\n\t\tcms_events_ui\n\t}\n}\n", uiPort),
+		extra: fmt.Sprintf("http://127.0.0.1:%d {\n\thandle /cms-events/* {\n\t\tcms_events_ui\n\t}\n}\n", uiPort) +
+			fmt.Sprintf("http://127.0.0.1:%d {\n\thandle /cms-events/* {\n\t\tbasic_auth {\n\t\t\tops %s\n\t\t}\n\t\tcms_events_ui\n\t}\n}\n", authPort, opsHash),
 	})
 	ui := fmt.Sprintf("http://127.0.0.1:%d/cms-events/", uiPort)
 	g.write(201, "PUT", "/spaces/sp1/environments/master/entries/e1", map[string]string{"X-Contentful-Content-Type": "post"}, `{"fields":{}}`)
@@ -117,4 +118,29 @@ func TestActivityPageAPI(t *testing.T) {
 	if status, body := post("api/webhooks/hook/resume", true); status != 200 || !strings.Contains(body, `"paused":false`) {
 		t.Fatalf("resume: %d %s", status, body)
 	}
+
+	// Behind Caddy's basic_auth the page needs the site's credentials and
+	// nothing else.
+	protected := fmt.Sprintf("http://127.0.0.1:%d/cms-events/api/webhooks", authPort)
+	res, err := http.Get(protected)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("without credentials: %d", res.StatusCode)
+	}
+	req, _ := http.NewRequest("GET", protected, nil)
+	req.SetBasicAuth("ops", "ops-password")
+	if res, err = http.DefaultClient.Do(req); err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("with credentials: %d", res.StatusCode)
+	}
 }
+
+// opsHash is the bcrypt hash (cost 4, `caddy hash-password --bcrypt-cost 4`)
+// of "ops-password", the basic_auth password of the activity page test.
+const opsHash = "$2a$04$hbUfrKfA.br5uAsa4u26R.B1Xvoveal4ikpZxnippV5Jrpedm0D76"

@@ -303,6 +303,10 @@ func (h *Handler) record(wr write, status int, respHeader http.Header, body []by
 	batch.Deliveries = appendDeliveries(batch.Deliveries, apps.subscribers(route, env), d.Event, now)
 	var installed func()
 	if route.EntityType == events.TypeAppInstallation {
+		// Serialised with the CMS's answer to "which apps are installed"
+		// (setInstalls), so neither overwrites the other.
+		apps.changes.Lock()
+		defer apps.changes.Unlock()
 		installed = apps.installWrites(route.Space, env, route.EntityID, d.Event.Action() == "delete", &batch)
 	}
 	if err := h.commit(r, batch); err != nil {

@@ -30,7 +30,7 @@ func ValidSecret(s string) error {
 	}
 	for i := 0; i < len(s); i++ {
 		if !secretChar(s[i]) {
-			return fmt.Errorf("signing secret contains %q at position %d; use only 0-9 a-z A-Z + / = _ -", s[i], i+1)
+			return fmt.Errorf("signing secret has a character outside 0-9 a-z A-Z + / = _ - at position %d; use only those", i+1)
 		}
 	}
 	return nil

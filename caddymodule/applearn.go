@@ -82,22 +82,63 @@ func (h *Handler) askApps(ctx context.Context, r *http.Request, space, env strin
 		return err
 	}
 	for app, org := range installed {
-		if apps.knows(app) || org == "" {
-			continue
-		}
-		rec, err := h.fetch(ctx, r, "/organizations/"+org+"/app_definitions/"+app+"/event_subscription", "", next)
-		if err != nil || rec.status != http.StatusOK || rec.overflow {
-			continue // no subscription, or not readable with these credentials
-		}
-		if sub, ok := parseSubscription(rec.body.Bytes(), false); ok {
-			if err := apps.update(app, org, func(r *appRecord) { r.Subscription = sub }); err != nil {
-				return err
-			}
-			h.logger.Info("learned an app's event subscription from the CMS; its events go unsigned until its signing secret is written through the gateway",
-				zap.String("app", app))
+		if err := h.askSubscription(ctx, r, org, app, next); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// askSubscription reads the event subscription of an app the gateway has
+// no record of from the CMS, and records it.
+func (h *Handler) askSubscription(ctx context.Context, r *http.Request, org, app string, next caddyhttp.Handler) error {
+	apps := h.app.shared.apps
+	if apps.knows(app) || org == "" {
+		return nil
+	}
+	rec, err := h.fetch(ctx, r, "/organizations/"+org+"/app_definitions/"+app+"/event_subscription", "", next)
+	if err != nil || rec.status != http.StatusOK || rec.overflow {
+		return nil // no subscription, or not readable with these credentials
+	}
+	sub, ok := parseSubscription(rec.body.Bytes(), false)
+	if !ok {
+		return nil
+	}
+	if err := apps.update(app, org, func(r *appRecord) { r.Subscription = sub }); err != nil {
+		return err
+	}
+	h.logger.Info("learned an app's event subscription from the CMS; its events go unsigned until its signing secret is written through the gateway",
+		zap.String("app", app))
+	return nil
+}
+
+// learnInstalledApp asks the CMS, in the background, for the subscription
+// of an app seen first in an installation write; body is the CMS's answer
+// (an AppInstallation, which names the app's organization).
+func (h *Handler) learnInstalledApp(r *http.Request, app string, body []byte, next caddyhttp.Handler) {
+	if h.app.shared.apps.knows(app) {
+		return
+	}
+	var inst struct {
+		Sys struct {
+			Organization struct {
+				Sys struct {
+					ID string `json:"id"`
+				} `json:"sys"`
+			} `json:"organization"`
+		} `json:"sys"`
+	}
+	if json.Unmarshal(body, &inst) != nil || inst.Sys.Organization.Sys.ID == "" {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 30*time.Second)
+	client := r.Clone(ctx) // r is the client's, in use after this returns
+	go func() {
+		defer cancel()
+		if err := h.askSubscription(ctx, client, inst.Sys.Organization.Sys.ID, app, next); err != nil {
+			h.logger.Warn("could not record the app's event subscription read from the CMS", zap.String("app", app), zap.Error(err))
+		}
+	}()
 }
 
 // setInstalls makes the installations of one environment exactly those

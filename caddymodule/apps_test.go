@@ -116,4 +116,24 @@ func TestAppEvents(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+
+	// An app whose subscription was made elsewhere is learned from the CMS
+	// when its installation passes through the gateway.
+	rx2 := newReceiver(t)
+	def2 := g.send(upstream.URL, 201, "POST", "/organizations/org1/app_definitions", nil, `{"name":"Elsewhere","src":"https://app2.example/"}`)
+	app2, _ := dig(def2, "sys", "id").(string)
+	g.send(upstream.URL, 201, "PUT", "/organizations/org1/app_definitions/"+app2+"/event_subscription", nil,
+		`{"targetUrl":"`+rx2.URL+`/app2","topics":["Entry.create"]}`)
+	g.write(201, "PUT", "/spaces/sp1/environments/master/app_installations/"+app2, nil, `{"parameters":{}}`)
+	deadline = time.Now().Add(10 * time.Second)
+	for i := 0; len(rx2.snapshot()) == 0; i++ {
+		if time.Now().After(deadline) {
+			t.Fatal("the subscription of an app installed through the gateway was not learned from the CMS")
+		}
+		g.write(201, "PUT", fmt.Sprintf("/spaces/sp1/environments/master/entries/x%d", i), ct, `{"fields":{}}`)
+		time.Sleep(50 * time.Millisecond)
+	}
+	if c := rx2.snapshot()[0]; c.topic() != "ContentManagement.Entry.create" || c.Header.Get("X-Contentful-Signature") != "" {
+		t.Fatalf("the learned app's event: %s, signed %q (its secret is unknown)", c.topic(), c.Header.Get("X-Contentful-Signature"))
+	}
 }

@@ -198,7 +198,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	if h.generic {
 		return h.serveProfile(w, r, route, next)
 	}
-	wr := write{r: r, route: route}
+	wr := write{r: r, route: route, next: next}
 	if route.Space != "" {
 		h.learnAliases(r, route.Space, next)
 		h.app.shared.noteUpstream(h, route.Space, r, next)
@@ -237,6 +237,7 @@ type write struct {
 	prior       *events.Entity // the entity a DELETE removes, when known
 	aliasTarget string         // the environment the alias in the path points to
 	editorSave  bool           // an update made by an editor: auto_save, not save
+	next        caddyhttp.Handler
 }
 
 // editorSave reports whether the request is an editor's update of an entry,
@@ -320,6 +321,9 @@ func (h *Handler) record(wr write, status int, respHeader http.Header, body []by
 	}
 	if installed != nil {
 		installed()
+		if d.Event.Action() != "delete" {
+			h.learnInstalledApp(r, route.EntityID, body, wr.next)
+		}
 	}
 	if c := h.logger.Check(zapcore.DebugLevel, "event queued"); c != nil {
 		c.Write(zap.String("event", d.Event.ID), zap.String("topic", d.Event.Topic),

@@ -39,7 +39,7 @@ type appInstallationList struct {
 // a signing secret cannot be read back and is learned only from its write.
 func (h *Handler) learnApps(r *http.Request, space, env string, next caddyhttp.Handler) {
 	apps := h.app.shared.apps
-	if _, asked := apps.asked.LoadOrStore(space+"/"+env, true); asked {
+	if !apps.markAsked(space, env) {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 30*time.Second)
@@ -47,7 +47,7 @@ func (h *Handler) learnApps(r *http.Request, space, env string, next caddyhttp.H
 	go func() {
 		defer cancel()
 		if err := h.askApps(ctx, client, space, env, next); err != nil {
-			apps.asked.Delete(space + "/" + env) // the next write tries again
+			apps.unmarkAsked(space, env) // the next write tries again
 			h.logger.Warn("could not read the environment's app installations; app events go to the apps whose installation the gateway saw",
 				zap.String("space", space), zap.String("environment", env), zap.Error(err))
 		}
@@ -58,7 +58,7 @@ func (h *Handler) learnApps(r *http.Request, space, env string, next caddyhttp.H
 // subscriptions, and records them.
 func (h *Handler) askApps(ctx context.Context, r *http.Request, space, env string, next caddyhttp.Handler) error {
 	apps := h.app.shared.apps
-	gen := apps.generation(space + "/" + env)
+	gen := apps.generation(space, env)
 	rec, err := h.fetch(ctx, r, "/spaces/"+space+"/environments/"+env+"/app_installations", "limit=1000", next)
 	if err != nil {
 		return err
@@ -150,11 +150,11 @@ func (r *appRegistry) setInstalls(space, env string, installed map[string]string
 	var batch delivery.Batch
 	var applies []func()
 	r.mu.RLock()
-	if r.changed[space+"/"+env] != gen {
+	if r.changed[envKey{space, env}] != gen {
 		r.mu.RUnlock()
 		return nil
 	}
-	for app := range r.installs[space+"/"+env] {
+	for app := range r.installs[envKey{space, env}] {
 		if _, ok := installed[app]; !ok {
 			applies = append(applies, r.installWrites(space, env, app, true, &batch))
 		}

@@ -63,11 +63,15 @@ type appRegistry struct {
 
 	mu          sync.RWMutex
 	apps        map[string]*appState       // by app definition id
-	installs    map[string]map[string]bool // "space/env" → installed app ids
-	changed     map[string]int             // "space/env" → installation changes so far
-	asked       sync.Map                   // spaces whose installations were asked for since the start
+	installs    map[envKey]map[string]bool // installed app ids by environment
+	changed     map[envKey]int             // installation changes so far by environment
+	asked       map[envKey]bool            // environments whose installations were asked for since the start
 	dispatchers map[*delivery.Dispatcher]struct{}
 }
+
+// envKey names a space environment; as a map key it costs no allocation
+// on the hot path of every write.
+type envKey struct{ space, env string }
 
 // loadAppRegistry reads what was learned of apps earlier.
 func loadAppRegistry(store *delivery.Store, logger *zap.Logger) (*appRegistry, error) {
@@ -75,8 +79,9 @@ func loadAppRegistry(store *delivery.Store, logger *zap.Logger) (*appRegistry, e
 		store:       store,
 		logger:      logger,
 		apps:        make(map[string]*appState),
-		installs:    make(map[string]map[string]bool),
-		changed:     make(map[string]int),
+		installs:    make(map[envKey]map[string]bool),
+		changed:     make(map[envKey]int),
+		asked:       make(map[envKey]bool),
 		dispatchers: make(map[*delivery.Dispatcher]struct{}),
 	}
 	err := store.Scan(appPrefix, func(key string, value []byte) error {
@@ -93,10 +98,9 @@ func loadAppRegistry(store *delivery.Store, logger *zap.Logger) (*appRegistry, e
 		return nil, err
 	}
 	err = store.Scan(appInstallPrefix, func(key string, _ []byte) error {
-		rest := strings.TrimPrefix(key, appInstallPrefix)
-		i := strings.LastIndexByte(rest, '/')
-		if i > 0 {
-			r.addInstall(rest[:i], rest[i+1:])
+		parts := strings.Split(strings.TrimPrefix(key, appInstallPrefix), "/")
+		if len(parts) == 3 {
+			r.addInstall(envKey{parts[0], parts[1]}, parts[2])
 		}
 		return nil
 	})
@@ -149,11 +153,11 @@ func appTopic(t string) string {
 
 // addInstall records an installation in memory. r.mu must be held for
 // writing, or r not yet shared.
-func (r *appRegistry) addInstall(spaceEnv, app string) {
-	if r.installs[spaceEnv] == nil {
-		r.installs[spaceEnv] = make(map[string]bool)
+func (r *appRegistry) addInstall(at envKey, app string) {
+	if r.installs[at] == nil {
+		r.installs[at] = make(map[string]bool)
 	}
-	r.installs[spaceEnv][app] = true
+	r.installs[at][app] = true
 }
 
 // endpoint returns the delivery side of an app's subscription.
@@ -166,7 +170,7 @@ func (st *appState) endpoint() *delivery.Endpoint {
 func (r *appRegistry) matching(space, env string) []*events.Webhook {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	installed := r.installs[space+"/"+env]
+	installed := r.installs[envKey{space, env}]
 	if len(installed) == 0 {
 		return nil
 	}
@@ -289,26 +293,53 @@ func (r *appRegistry) installWrites(space, env, app string, deleted bool, batch 
 	return func() {
 		r.mu.Lock()
 		defer r.mu.Unlock()
+		at := envKey{space, env}
 		if deleted {
-			delete(r.installs[space+"/"+env], app)
+			delete(r.installs[at], app)
 		} else {
-			r.addInstall(space+"/"+env, app)
+			r.addInstall(at, app)
 		}
-		r.changed[space+"/"+env]++
+		r.changed[at]++
 	}
 }
 
 // generation returns how often the installations of an environment
 // changed since the start.
-func (r *appRegistry) generation(spaceEnv string) int {
+func (r *appRegistry) generation(space, env string) int {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	return r.changed[spaceEnv]
+	return r.changed[envKey{space, env}]
+}
+
+// markAsked reports whether the installations of an environment are still
+// to be asked for since the start, and marks them asked.
+func (r *appRegistry) markAsked(space, env string) bool {
+	at := envKey{space, env}
+	r.mu.RLock()
+	done := r.asked[at]
+	r.mu.RUnlock()
+	if done {
+		return false
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.asked[at] {
+		return false
+	}
+	r.asked[at] = true
+	return true
+}
+
+// unmarkAsked makes the next write in the environment ask again.
+func (r *appRegistry) unmarkAsked(space, env string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.asked, envKey{space, env})
 }
 
 // installed reports whether app is installed in the environment.
 func (r *appRegistry) installed(space, env, app string) bool {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	return r.installs[space+"/"+env][app]
+	return r.installs[envKey{space, env}][app]
 }

@@ -41,8 +41,8 @@ func TestEnqueueFailureStillAnswers(t *testing.T) {
 		t.Fatal(err)
 	}
 	sh := &shared{store: store, api: api, apps: apps, aliases: events.NewAliasTable(), runner: followup.New(followup.Options{})}
-	sh.aliasesAsked.Store("sp1", true)      // no alias fetch beside the write
-	sh.apps.asked.Store("sp1/master", true) // and no app installations fetch
+	sh.aliasesAsked.Store("sp1", true) // no alias fetch beside the write
+	sh.apps.markAsked("sp1", "master") // and no app installations fetch
 	wh, err := events.Compile(events.Definition{Name: "hook", URL: "http://127.0.0.1:1/hook", Topics: []string{"*.*"}})
 	if err != nil {
 		t.Fatal(err)

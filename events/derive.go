@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"net/http"
 	"time"
 )
@@ -283,7 +282,7 @@ type answer struct {
 
 // readAnswer validates an upstream answer body.
 func readAnswer(body []byte) answer {
-	if len(body) == 0 || !isObject(body) || !json.Valid(body) {
+	if len(body) == 0 || !isObject(body) || !validJSON(body) {
 		return answer{}
 	}
 	sys, ok := field(body, "sys")

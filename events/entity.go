@@ -1,7 +1,6 @@
 package events
 
 import (
-	"encoding/json"
 	"errors"
 )
 
@@ -30,7 +29,7 @@ type Entity struct {
 // EntityFromJSON reads an entity from its CMA representation, such as the
 // answer of the GET made before a DELETE.
 func EntityFromJSON(body []byte) (*Entity, error) {
-	if !json.Valid(body) || !isObject(body) {
+	if !validJSON(body) || !isObject(body) {
 		return nil, errors.New("entity answer is not a JSON object: check that the upstream is a Contentful-compatible management API")
 	}
 	sys, ok := field(body, "sys")

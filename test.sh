@@ -13,7 +13,7 @@ go test -race -count=1 ./...
 # A short fuzzing pass over the parsers that see untrusted input. The
 # budgets are counts of inputs, not durations: Go before 1.27 can fail a
 # duration-bound run at its deadline with nothing found (go.dev/issue/75804).
-for target in FuzzMatch FuzzDerive FuzzContentstackDerive FuzzRender FuzzFilterJSON FuzzValidJSON; do
+for target in FuzzMatch FuzzDerive FuzzContentstackDerive FuzzRender FuzzFilterJSON FuzzValidJSON FuzzCompactValid; do
 	go test -run '^$' -fuzz "^${target}\$" -fuzztime 150000x ./events/
 done
 go test -run '^$' -fuzz '^FuzzServeHTTP$' -fuzztime 30000x ./sandbox/

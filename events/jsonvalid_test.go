@@ -1,6 +1,7 @@
 package events
 
 import (
+	"bytes"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -28,6 +29,25 @@ func FuzzValidJSON(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		if got, want := validJSON(b), json.Valid(b); got != want {
 			t.Fatalf("validJSON(%q) = %v, json.Valid says %v", b, got, want)
+		}
+	})
+}
+
+// FuzzCompactValid checks compactValid against json.Compact on valid JSON.
+func FuzzCompactValid(f *testing.F) {
+	for _, s := range []string{"{ \"a\" : [ 1 , \"x y\\\" z\" ] }", "[\n\t\"\\\\\" ]", `{}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if !json.Valid(b) {
+			return
+		}
+		var want bytes.Buffer
+		if err := json.Compact(&want, b); err != nil {
+			t.Fatal(err)
+		}
+		if got := compactValid(b); !bytes.Equal(got, want.Bytes()) {
+			t.Fatalf("compactValid(%q) = %q, json.Compact gives %q", b, got, want.Bytes())
 		}
 	})
 }

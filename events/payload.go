@@ -65,7 +65,7 @@ func (s shaper) deletion() []byte {
 		b = append(b, `,"deletedBy":`...)
 		b = appendLink(b, "User", s.prior.UpdatedBy)
 	}
-	return compact(append(b, "}}"...))
+	return compactValid(append(b, "}}"...))
 }
 
 // published turns the CMA answer of a publish into the published entity: the
@@ -96,7 +96,7 @@ func (s shaper) published(body []byte) []byte {
 		b = append(b, `"sys":`...)
 		b = s.appendCDASys(b)
 	}
-	return compact(append(b, '}'))
+	return compactValid(append(b, '}'))
 }
 
 // appendCDASys appends the sys of a publish payload: type, id, space,

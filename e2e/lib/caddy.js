@@ -1,12 +1,12 @@
 // Runs the caddy binary under test as a child process: a sandbox CMS site,
 // and a gateway site with cms_events in front of it.
 
-import { spawn } from 'node:child_process';
 import { constants } from 'node:fs';
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { startChild } from './child.js';
 import { waitFor } from './wait.js';
 
 /**
@@ -15,9 +15,6 @@ import { waitFor } from './wait.js';
  * signature checks cover.
  */
 export const HOOK_PATH = '/hook?source=gateway&env=master';
-
-/** Keeps at most this much of caddy's output for error messages. */
-const MAX_OUTPUT = 64 * 1024;
 
 /**
  * Returns a port that was free a moment ago on 127.0.0.1.
@@ -100,45 +97,18 @@ export async function startCaddy({ caddyBin, receiverPort, secret, ...site }) {
   const config = path.join(dir, 'Caddyfile');
   await fs.writeFile(config, caddyfile({ dir, adminPort, upstreamPort, gatewayPort, receiverPort, secret, ...site }));
 
-  const child = spawn(caddyBin, ['run', '--config', config, '--adapter', 'caddyfile'], {
+  const { output, exit, stop } = startChild(caddyBin, ['run', '--config', config, '--adapter', 'caddyfile'], {
     env: { ...process.env, XDG_CONFIG_HOME: path.join(dir, 'config'), XDG_DATA_HOME: path.join(dir, 'data') },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    dir,
   });
-  let output = '';
-  const collect = (chunk) => {
-    output = (output + chunk.toString('utf8')).slice(-MAX_OUTPUT);
-  };
-  child.stdout.on('data', collect);
-  child.stderr.on('data', collect);
-  let exit = null;
-  const exited = new Promise((resolve) => {
-    child.on('exit', (code, signal) => {
-      exit = { code, signal };
-      resolve();
-    });
-    child.on('error', (err) => {
-      exit = { error: err.message };
-      resolve();
-    });
-  });
-
-  const stop = async () => {
-    if (!exit) {
-      child.kill('SIGTERM');
-      const killed = setTimeout(() => child.kill('SIGKILL'), 10000);
-      await exited;
-      clearTimeout(killed);
-    }
-    await fs.rm(dir, { recursive: true, force: true });
-  };
 
   const gatewayHost = `127.0.0.1:${gatewayPort}`;
   try {
     await waitFor(
-      () => `the gateway on ${gatewayHost} to answer; caddy output:\n${output}`,
+      () => `the gateway on ${gatewayHost} to answer; caddy output:\n${output()}`,
       async () => {
-        if (exit) {
-          throw new Error(`caddy stopped (${JSON.stringify(exit)}) before the gateway answered; output:\n${output}`);
+        if (exit()) {
+          throw new Error(`caddy stopped (${JSON.stringify(exit())}) before the gateway answered; output:\n${output()}`);
         }
         try {
           await fetch(`http://${gatewayHost}/`, { signal: AbortSignal.timeout(1000) });
@@ -153,5 +123,5 @@ export async function startCaddy({ caddyBin, receiverPort, secret, ...site }) {
     await stop();
     throw err;
   }
-  return { gatewayHost, upstreamHost: `127.0.0.1:${upstreamPort}`, output: () => output, stop };
+  return { gatewayHost, upstreamHost: `127.0.0.1:${upstreamPort}`, output, stop };
 }

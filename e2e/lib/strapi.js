@@ -1,20 +1,17 @@
 // Runs the Strapi project in e2e/strapi (SQLite, in a temporary directory)
 // as a child process, the real CMS behind the custom-profile test.
 
-import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from './caddy.js';
+import { startChild } from './child.js';
 import { waitFor } from './wait.js';
 
 /** The Strapi project. */
 const PROJECT = fileURLToPath(new URL('../strapi/', import.meta.url));
-
-/** Keeps at most this much of Strapi's output for error messages. */
-const MAX_OUTPUT = 64 * 1024;
 
 /**
  * Starts Strapi on a free port with an empty SQLite database and waits
@@ -33,8 +30,9 @@ export async function startStrapi() {
   const port = await freePort();
   const secret = () => crypto.randomBytes(16).toString('base64');
   const tokenFile = path.join(dir, 'token');
-  const child = spawn(bin, ['start'], {
+  const { output, exit, stop } = startChild(bin, ['start'], {
     cwd: PROJECT,
+    dir,
     env: {
       ...process.env,
       NODE_ENV: 'production',
@@ -49,38 +47,15 @@ export async function startStrapi() {
       ENCRYPTION_KEY: secret(),
       JWT_SECRET: secret(),
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let output = '';
-  const collect = (chunk) => {
-    output = (output + chunk.toString('utf8')).slice(-MAX_OUTPUT);
-  };
-  child.stdout.on('data', collect);
-  child.stderr.on('data', collect);
-  let exit = null;
-  const exited = new Promise((resolve) => {
-    child.on('exit', (code, signal) => {
-      exit = { code, signal };
-      resolve();
-    });
-  });
-  const stop = async () => {
-    if (!exit) {
-      child.kill('SIGTERM');
-      const killed = setTimeout(() => child.kill('SIGKILL'), 10000);
-      await exited;
-      clearTimeout(killed);
-    }
-    await fs.rm(dir, { recursive: true, force: true });
-  };
 
   const host = `127.0.0.1:${port}`;
   try {
     const token = await waitFor(
-      () => `Strapi on ${host} to start; its output:\n${output}`,
+      () => `Strapi on ${host} to start; its output:\n${output()}`,
       async () => {
-        if (exit) {
-          throw new Error(`Strapi stopped (${JSON.stringify(exit)}) before it answered; output:\n${output}`);
+        if (exit()) {
+          throw new Error(`Strapi stopped (${JSON.stringify(exit())}) before it answered; output:\n${output()}`);
         }
         const token = await fs.readFile(tokenFile, 'utf8').catch(() => '');
         if (!token) {

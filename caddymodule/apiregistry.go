@@ -51,7 +51,7 @@ type apiWebhook struct {
 // change is committed (and synced) to the store before it applies, and it
 // applies at once to the running dispatchers.
 type apiRegistry struct {
-	store  *delivery.Store
+	store  delivery.Backend
 	logger *zap.Logger
 
 	// changes serialises changes, from the read that checks a version to
@@ -67,7 +67,7 @@ type apiRegistry struct {
 
 // loadAPIRegistry reads what the webhooks API stored earlier. A record that
 // can no longer be read or compiled is logged and left out.
-func loadAPIRegistry(store *delivery.Store, logger *zap.Logger) (*apiRegistry, error) {
+func loadAPIRegistry(store delivery.Backend, logger *zap.Logger) (*apiRegistry, error) {
 	r := &apiRegistry{
 		store:       store,
 		logger:      logger,

@@ -74,7 +74,7 @@ type App struct {
 	DenyPrivate bool `json:"deny_private,omitempty"`
 
 	shared     *shared
-	store      *delivery.Store
+	store      delivery.Backend
 	dispatcher *delivery.Dispatcher
 	logger     *zap.Logger
 
@@ -197,7 +197,7 @@ func (a *App) Start() error {
 	})
 	a.dispatcher.Start()
 	a.shared.started(a)
-	gaugeStore.Store(a.store)
+	gaugeStore.Store(&gaugedBackend{a.store})
 	gaugeRunner.Store(a.shared.runner)
 	a.logger.Info("delivering webhooks",
 		zap.String("storage_dir", a.StorageDir),

@@ -55,7 +55,7 @@ type appState struct {
 // Each change is committed (synced) before the client gets its answer and
 // applies at once to the running dispatchers.
 type appRegistry struct {
-	store  *delivery.Store
+	store  delivery.Backend
 	logger *zap.Logger
 
 	// changes serialises changes, from reading a record to committing it.
@@ -74,7 +74,7 @@ type appRegistry struct {
 type envKey struct{ space, env string }
 
 // loadAppRegistry reads what was learned of apps earlier.
-func loadAppRegistry(store *delivery.Store, logger *zap.Logger) (*appRegistry, error) {
+func loadAppRegistry(store delivery.Backend, logger *zap.Logger) (*appRegistry, error) {
 	r := &appRegistry{
 		store:       store,
 		logger:      logger,

@@ -41,7 +41,7 @@ type arraySys struct {
 
 // callsView reads the page of the webhook's call log that r's skip and
 // limit query parameters ask for (default 0 and 100, limit at most 500).
-func callsView(store *delivery.Store, r *http.Request, id string) (*callCollection, error) {
+func callsView(store delivery.Backend, r *http.Request, id string) (*callCollection, error) {
 	skip, limit, err := pageParams(r)
 	if err != nil {
 		return nil, err
@@ -57,7 +57,7 @@ func callsView(store *delivery.Store, r *http.Request, id string) (*callCollecti
 }
 
 // callView reads one call of the webhook's call log.
-func callView(store *delivery.Store, id, callID string) (*delivery.CallDetails, error) {
+func callView(store delivery.Backend, id, callID string) (*delivery.CallDetails, error) {
 	details, ok, err := store.Call(id, callID)
 	if err != nil {
 		return nil, &viewError{http.StatusInternalServerError, err.Error()}
@@ -92,7 +92,7 @@ type healthCounts struct {
 
 // healthView reads the webhook's health; space, when not "", is linked in
 // sys as Contentful does.
-func healthView(store *delivery.Store, id, space string) (*healthAnswer, error) {
+func healthView(store delivery.Backend, id, space string) (*healthAnswer, error) {
 	total, healthy, err := store.Health(id)
 	if err != nil {
 		return nil, &viewError{http.StatusInternalServerError, err.Error()}

@@ -3,6 +3,7 @@ package caddymodule
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -90,9 +91,16 @@ func (sh *shared) Fetch(ctx context.Context, a *followup.Action, path, query str
 }
 
 // Finish queues the events of a finished action through the running
-// config's webhooks and forgets the action, in one commit.
+// config's webhooks and forgets the action, in one commit. When the action
+// is no longer recorded, another gateway sharing the storage finished it
+// and its events are queued already.
 func (sh *shared) Finish(a *followup.Action, done []events.Derived) error {
-	return sh.queueEvents(delivery.Batch{Delete: []string{followPrefix + a.Key()}}, done...)
+	err := sh.queueEvents(delivery.Batch{Take: &delivery.Take{Key: followPrefix + a.Key()}}, done...)
+	if errors.Is(err, delivery.ErrTaken) {
+		sh.logger.Debug("followed action finished by another gateway", zap.String("action", a.Key()))
+		return nil
+	}
+	return err
 }
 
 // restoreFollowed gives the runner the actions that were being followed

@@ -29,7 +29,7 @@ var metrics = struct {
 // gaugeStore and gaugeRunner are the store and the action runner the
 // gauges report on: the newest started config's.
 var (
-	gaugeStore  atomic.Pointer[delivery.Store]
+	gaugeStore  atomic.Pointer[gaugedBackend]
 	gaugeRunner atomic.Pointer[followup.Runner]
 )
 
@@ -89,6 +89,9 @@ func initMetrics(registry *prometheus.Registry) error {
 	}
 	return nil
 }
+
+// gaugedBackend holds the backend the gauges report on.
+type gaugedBackend struct{ delivery.Backend }
 
 func storeCounts() (depth, failed int) {
 	s := gaugeStore.Load()

@@ -30,7 +30,7 @@ const heldPrefix = "!autosave/"
 // reloads: the open store and the auto_save tracker. Auto_save windows are
 // emitted through the webhooks of the newest running config.
 type shared struct {
-	store   *delivery.Store
+	store   delivery.Backend
 	tracker *autosave.Tracker
 	logger  *zap.Logger
 
@@ -54,6 +54,9 @@ type shared struct {
 	// apps holds the Contentful apps learned from writes: subscriptions,
 	// signing secrets and installations.
 	apps *appRegistry
+
+	// unheld holds the ids of auto_save windows a Hold failed for.
+	unheld sync.Map
 
 	current   atomic.Pointer[App]
 	startOnce sync.Once
@@ -146,10 +149,13 @@ func (sh *shared) stopped(app *App) {
 // Hold durably records the latest draft of an open auto_save window.
 func (sh *shared) Hold(p autosave.Pending) error {
 	raw, err := json.Marshal(p)
-	if err != nil {
-		return err
+	if err == nil {
+		err = sh.store.Enqueue(context.Background(), delivery.Batch{Put: []delivery.KV{{Key: heldPrefix + p.Doc, Value: raw}}})
 	}
-	return sh.store.Enqueue(context.Background(), delivery.Batch{Put: []delivery.KV{{Key: heldPrefix + p.Doc, Value: raw}}})
+	if err != nil {
+		sh.unheld.Store(p.Event.ID, true)
+	}
+	return err
 }
 
 // errNoConfig makes the auto_save tracker and the action runner retry while
@@ -157,9 +163,32 @@ func (sh *shared) Hold(p autosave.Pending) error {
 var errNoConfig = errors.New("no running config to deliver the event with; retrying")
 
 // Emit queues the deliveries of a closed window's event and drops the held
-// draft, in one commit.
+// draft, in one commit. Gateways sharing the storage each track the saves
+// they received, but only the one whose draft is held when the window ends
+// emits: a save through another gateway replaced the held draft, and that
+// gateway emits the window's latest draft at its own end.
 func (sh *shared) Emit(p autosave.Pending) error {
-	return sh.queueEvents(delivery.Batch{Delete: []string{heldPrefix + p.Doc}}, events.Derived{Event: p.Event})
+	if _, failed := sh.unheld.Load(p.Event.ID); failed {
+		// A Hold of the window failed: its draft may not be held, and is
+		// emitted all the same.
+		err := sh.queueEvents(delivery.Batch{Delete: []string{heldPrefix + p.Doc}}, events.Derived{Event: p.Event})
+		if err == nil {
+			sh.unheld.Delete(p.Event.ID)
+		}
+		return err
+	}
+	take := &delivery.Take{Key: heldPrefix + p.Doc, Match: func(value []byte) bool {
+		var held struct {
+			Event struct{ ID string }
+		}
+		return json.Unmarshal(value, &held) == nil && held.Event.ID == p.Event.ID
+	}}
+	err := sh.queueEvents(delivery.Batch{Take: take}, events.Derived{Event: p.Event})
+	if errors.Is(err, delivery.ErrTaken) {
+		sh.logger.Debug("auto_save window emitted by another gateway", zap.String("document", p.Doc))
+		return nil
+	}
+	return err
 }
 
 // queueEvents commits batch together with the index changes of events

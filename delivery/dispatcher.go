@@ -24,7 +24,7 @@ const rescanInterval = 5 * time.Second
 // DispatcherOptions configures NewDispatcher.
 type DispatcherOptions struct {
 	// Store is the queue to work on; it must stay open until Stop returns.
-	Store *Store
+	Store Backend
 	// Workers is the number of concurrent sends; default 8.
 	Workers int
 	// Endpoints are the configured webhooks by id.
@@ -65,7 +65,7 @@ type SpaceSecrets interface {
 // deliveries as it has workers, so that a worker ending a call finds the
 // next one claimed; its workers start calls in claim (due) order.
 type Dispatcher struct {
-	store *Store
+	store Backend
 	// endpoints holds the webhooks by id; it is replaced, never changed,
 	// under endpointsMu.
 	endpoints    atomic.Pointer[map[string]*endpoint]
@@ -148,7 +148,7 @@ func (d *Dispatcher) Start() {
 		return
 	}
 	d.started = true
-	d.sub = d.store.subs.add(d.applyPause)
+	d.sub = d.store.subscribers().add(d.applyPause)
 	d.sends.Add(d.workers)
 	for range d.workers {
 		go d.work()
@@ -173,7 +173,7 @@ func (d *Dispatcher) Stop(ctx context.Context) error {
 
 	close(d.quit)
 	<-d.loopDone
-	d.store.subs.remove(d.sub)
+	d.store.subscribers().remove(d.sub)
 	d.giveBackReady()
 
 	done := make(chan struct{})
@@ -213,7 +213,7 @@ func (d *Dispatcher) SetEndpoint(e *Endpoint) {
 	defer d.endpointsMu.Unlock()
 	// Under the store's pause lock, so that no pause or resume recorded
 	// meanwhile is lost on the new endpoint.
-	d.store.subs.withPaused(e.ID, func(paused bool) {
+	d.store.subscribers().withPaused(e.ID, func(paused bool) {
 		if paused {
 			ep.paused.Store(true)
 		}

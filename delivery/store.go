@@ -287,6 +287,12 @@ type Batch struct {
 	// the store is asynchronous (StoreOptions.Async), for records that must
 	// be durable before their writer answers.
 	Sync bool
+	// Take, if set, makes the batch conditional: it commits only while the
+	// index record Take.Key exists and Take.Match accepts its value, and it
+	// deletes that record. Otherwise nothing is committed and Enqueue
+	// returns an error wrapping ErrTaken. A taken batch is always waited
+	// for, even when the store is asynchronous.
+	Take *Take
 }
 
 // KV is one index record. Index keys live in their own namespace of the
@@ -308,10 +314,10 @@ type KV struct {
 // the batch (unless b.Sync); a failure to commit it is then logged, not
 // returned.
 func (s *Store) Enqueue(ctx context.Context, b Batch) error {
-	if len(b.Deliveries)+len(b.Put)+len(b.Delete) == 0 {
+	if len(b.Deliveries)+len(b.Put)+len(b.Delete) == 0 && b.Take == nil {
 		return nil
 	}
-	writes := make([]write, 0, len(b.Deliveries)+len(b.Put)+len(b.Delete))
+	writes := make([]write, 0, len(b.Deliveries)+len(b.Put)+len(b.Delete)+1)
 	for _, d := range b.Deliveries {
 		if err := checkDelivery(d); err != nil {
 			return err
@@ -327,14 +333,42 @@ func (s *Store) Enqueue(ctx context.Context, b Batch) error {
 	for _, k := range b.Delete {
 		writes = append(writes, write{key: indexKey(k), del: true})
 	}
+	if b.Take != nil {
+		writes = append(writes, write{key: indexKey(b.Take.Key), del: true})
+	}
 	added := int64(len(b.Deliveries))
-	o := newOp(func(*badger.Txn) ([]write, error) {
+	o := newOp(func(txn *badger.Txn) ([]write, error) {
+		if b.Take != nil {
+			if err := s.checkTake(txn, b.Take); err != nil {
+				return nil, err
+			}
+		}
 		s.depth.Add(added)
 		return writes, nil
 	})
 	o.wake = added > 0
-	o.async = s.async && !b.Sync
+	o.async = s.async && !b.Sync && b.Take == nil
 	return s.submit(ctx, o)
+}
+
+// checkTake fails with ErrTaken unless the take's record is there and
+// matches. Committer only.
+func (s *Store) checkTake(txn *badger.Txn, t *Take) error {
+	var value []byte
+	item, err := txn.Get(indexKey(t.Key))
+	found := err == nil
+	switch {
+	case found:
+		if value, err = item.ValueCopy(nil); err != nil {
+			return fmt.Errorf("read index record %q: %w", t.Key, err)
+		}
+	case !errors.Is(err, badger.ErrKeyNotFound):
+		return fmt.Errorf("read index record %q: %w", t.Key, err)
+	}
+	if t.taken(value, found) {
+		return fmt.Errorf("index record %q: %w", t.Key, ErrTaken)
+	}
+	return nil
 }
 
 // checkDelivery rejects deliveries that cannot be stored.

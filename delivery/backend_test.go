@@ -20,6 +20,7 @@ type backendCase struct {
 func backendCases() []backendCase {
 	return []backendCase{
 		{"badger", func(t *testing.T) Backend { return openTestStore(t, t.TempDir()) }},
+		{"jetstream", func(t *testing.T) Backend { return openTestJetStream(t, startNATS(t).URLs()) }},
 	}
 }
 

@@ -29,6 +29,7 @@ type callEntry struct {
 	id        string
 	expiresAt uint64 // unix seconds; Badger drops the entry from then on
 	healthy   bool
+	msgSeq    uint64 // JetStream only: the entry's stream sequence
 }
 
 // add inserts e in its place, by requestAt (seq) and then id: usually

@@ -158,8 +158,15 @@ func (s *Store) eachCall(webhookID string, skip, limit int, decode func(v []byte
 // Call returns the call callID of the webhook; ok is false when there is
 // no such call (or it is no longer kept).
 func (s *Store) Call(webhookID, callID string) (details CallDetails, ok bool, err error) {
+	return callDetailsFrom(func(read func(v []byte) error) (bool, error) {
+		return s.readCallRecord(webhookID, callID, read)
+	})
+}
+
+// callDetailsFrom decodes the call that readRecord reads.
+func callDetailsFrom(readRecord func(read func(v []byte) error) (bool, error)) (details CallDetails, ok bool, err error) {
 	var ex callExtra
-	ok, err = s.readCallRecord(webhookID, callID, func(v []byte) error {
+	ok, err = readRecord(func(v []byte) error {
 		var err error
 		details.CallOverview, ex, err = decodeCall(v)
 		return err

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -286,7 +287,7 @@ func (d *Dispatcher) loop() {
 			wait := rescanInterval
 			if free := d.maxHeld() - int(d.held.Load()); free > 0 {
 				now := d.now()
-				res, err := d.store.claim(claimRequest{now: now, max: free, lease: d.leaseFor, sub: d.sub})
+				res, err := d.store.claim(claimRequest{now: now, max: free, lease: d.leaseFor, sub: d.sub, webhooks: d.webhookIDs})
 				if err != nil {
 					d.log.Error("claiming due deliveries failed; retrying at the next rescan", zap.Error(err))
 				}
@@ -333,6 +334,11 @@ func (d *Dispatcher) anyClaimable() bool {
 }
 
 // leaseFor tells the store how to claim deliveries of webhookID.
+// webhookIDs lists the webhooks the dispatcher has.
+func (d *Dispatcher) webhookIDs() []string {
+	return slices.Collect(maps.Keys(*d.endpoints.Load()))
+}
+
 func (d *Dispatcher) leaseFor(webhookID string) (lease time.Duration, claimable, known bool) {
 	ep, ok := d.endpoint(webhookID)
 	if !ok {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
+	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/zap"
 )
 
@@ -27,6 +28,8 @@ type claimRequest struct {
 	lease func(webhookID string) (lease time.Duration, claimable, known bool)
 	// sub identifies the dispatcher, to tell whether it is the newest.
 	sub *subscription
+	// webhooks lists the webhooks the dispatcher has.
+	webhooks func() []string
 }
 
 // claimResult is what one claim got.
@@ -40,10 +43,12 @@ type claimResult struct {
 	more bool
 }
 
-// claimed is a delivery held by a lease; leaseKey is its key while claimed.
+// claimed is a delivery held by a lease: in a Store, leaseKey is its key
+// while claimed; in JetStream, msg is the message handed out.
 type claimed struct {
 	d        *Delivery
 	leaseKey []byte
+	msg      jetstream.Msg
 }
 
 // claim takes up to req.max due deliveries of claimable webhooks: each is

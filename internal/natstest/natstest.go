@@ -1,0 +1,197 @@
+// Package natstest runs NATS servers with JetStream inside the process, on
+// free loopback ports: one server, or a cluster whose nodes can be killed
+// and restarted. Tests and benchmarks use it to run the JetStream backend
+// against real servers.
+package natstest
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+)
+
+// readyTimeout bounds the wait for a server, or a cluster's JetStream, to
+// be ready.
+const readyTimeout = 30 * time.Second
+
+// Cluster is a set of NATS servers with JetStream, routed to each other
+// when there are several. Its methods may be called from several
+// goroutines.
+type Cluster struct {
+	mu    sync.Mutex
+	name  string
+	opts  []*server.Options
+	nodes []*server.Server // nil while a node is killed
+}
+
+// Start starts one server with JetStream storing under dir.
+func Start(dir string) (*Cluster, error) {
+	return StartCluster(dir, 1)
+}
+
+// StartCluster starts n servers with JetStream, each storing under its own
+// folder of dir, and waits until JetStream answers through every one.
+func StartCluster(dir string, n int) (*Cluster, error) {
+	c := &Cluster{name: "cms-events-test", opts: make([]*server.Options, n), nodes: make([]*server.Server, n)}
+	for i := range n {
+		o := &server.Options{
+			ServerName: fmt.Sprintf("n%d", i+1),
+			Host:       "127.0.0.1",
+			Port:       server.RANDOM_PORT,
+			JetStream:  true,
+			StoreDir:   filepath.Join(dir, fmt.Sprintf("n%d", i+1)),
+			NoLog:      true,
+			NoSigs:     true,
+		}
+		if n > 1 {
+			o.Cluster = server.ClusterOpts{Name: c.name, Host: "127.0.0.1", Port: server.RANDOM_PORT}
+			o.Routes = c.routes()
+		}
+		c.opts[i] = o
+		if err := c.run(i); err != nil {
+			c.Shutdown()
+			return nil, err
+		}
+	}
+	if err := c.WaitReady(); err != nil {
+		c.Shutdown()
+		return nil, err
+	}
+	return c, nil
+}
+
+// routes returns the cluster URLs of the running nodes.
+func (c *Cluster) routes() []*url.URL {
+	var out []*url.URL
+	for _, s := range c.nodes {
+		if s != nil {
+			if a := s.ClusterAddr(); a != nil {
+				out = append(out, &url.URL{Scheme: "nats-route", Host: a.String()})
+			}
+		}
+	}
+	return out
+}
+
+// run starts node i with its options, keeping the ports it had.
+func (c *Cluster) run(i int) error {
+	s, err := server.NewServer(c.opts[i])
+	if err != nil {
+		return fmt.Errorf("start NATS server %d: %w", i+1, err)
+	}
+	go s.Start()
+	if !s.ReadyForConnections(readyTimeout) {
+		s.Shutdown()
+		return fmt.Errorf("NATS server %d did not start within %s", i+1, readyTimeout)
+	}
+	// Restarts keep the ports, so that clients and routes find it again.
+	if a, ok := s.Addr().(*net.TCPAddr); ok {
+		c.opts[i].Port = a.Port
+	}
+	if a := s.ClusterAddr(); a != nil {
+		c.opts[i].Cluster.Port = a.Port
+	}
+	c.nodes[i] = s
+	return nil
+}
+
+// URLs returns the client URLs of every node, running or not.
+func (c *Cluster) URLs() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make([]string, len(c.opts))
+	for i, o := range c.opts {
+		out[i] = fmt.Sprintf("nats://127.0.0.1:%d", o.Port)
+	}
+	return out
+}
+
+// URL returns the client URLs of every node joined by commas, as the
+// nats storage's url option takes them.
+func (c *Cluster) URL() string { return strings.Join(c.URLs(), ",") }
+
+// Kill stops node i (from 0) at once, as a crash would, keeping its data.
+func (c *Cluster) Kill(i int) {
+	c.mu.Lock()
+	s := c.nodes[i]
+	c.nodes[i] = nil
+	c.mu.Unlock()
+	if s != nil {
+		s.Shutdown()
+		s.WaitForShutdown()
+	}
+}
+
+// Restart starts the killed node i again on its ports and data, and waits
+// until JetStream answers through every node.
+func (c *Cluster) Restart(i int) error {
+	c.mu.Lock()
+	if c.nodes[i] != nil {
+		c.mu.Unlock()
+		return fmt.Errorf("NATS server %d is running", i+1)
+	}
+	c.opts[i].Routes = c.routes()
+	err := c.run(i)
+	c.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	return c.WaitReady()
+}
+
+// WaitReady waits until JetStream answers an account request through every
+// running node (a cluster has elected its meta leader then).
+func (c *Cluster) WaitReady() error {
+	c.mu.Lock()
+	var urls []string
+	for i, s := range c.nodes {
+		if s != nil {
+			urls = append(urls, fmt.Sprintf("nats://127.0.0.1:%d", c.opts[i].Port))
+		}
+	}
+	c.mu.Unlock()
+	deadline := time.Now().Add(readyTimeout)
+	for _, u := range urls {
+		if err := waitJetStream(u, deadline); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// waitJetStream waits until JetStream answers through the server at u.
+func waitJetStream(u string, deadline time.Time) error {
+	nc, err := nats.Connect(u, nats.NoReconnect())
+	if err != nil {
+		return fmt.Errorf("connect to %s: %w", u, err)
+	}
+	defer nc.Close()
+	js, err := nc.JetStream()
+	if err != nil {
+		return err
+	}
+	for {
+		_, err := js.AccountInfo(nats.MaxWait(time.Second))
+		if err == nil {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("JetStream at %s not ready within %s: %w", u, readyTimeout, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// Shutdown stops every node.
+func (c *Cluster) Shutdown() {
+	for i := range c.nodes {
+		c.Kill(i)
+	}
+}

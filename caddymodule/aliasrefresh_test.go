@@ -40,7 +40,7 @@ func TestAliasesAskedAgainAfterRestart(t *testing.T) {
 	// both in effect and stored.
 	run := func(storedAlias, wantAlias bool) {
 		t.Helper()
-		sh, err := openShared(dir, storeOptions{}, zap.NewNop())
+		sh, err := openBadgerShared(dir)
 		if err != nil {
 			t.Fatal(err)
 		}

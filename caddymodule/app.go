@@ -7,9 +7,10 @@ package caddymodule
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -38,15 +39,25 @@ const (
 )
 
 // App is the `cms_events` app. It owns the durable queue (a Badger database
-// shared across config reloads) and the workers that deliver webhooks. The
-// `cms_events` HTTP handlers of every site register their webhooks with it.
+// by default, or NATS JetStream; shared across config reloads) and the
+// workers that deliver webhooks. The `cms_events` HTTP handlers of every
+// site register their webhooks with it.
 //
 // Without a `cms_events` global option block the app runs with its defaults.
 type App struct {
 	// StorageDir is the directory of the Badger database that holds the
-	// queue, the failed deliveries and the entity index. Default:
-	// `{caddy data dir}/cms_events`.
+	// queue, the failed deliveries and the entity index: a shorthand for
+	// `"storage": {"module": "badger", "dir": "<dir>"}`. Give it or
+	// `storage`, not both. Default: `{caddy data dir}/cms_events`.
 	StorageDir string `json:"storage_dir,omitempty"`
+
+	// StorageRaw is where the queue, the failed deliveries, the call log
+	// and the entity index are kept: a module in the namespace
+	// `cms_events.storage`, named by "module": `badger` (a local Badger
+	// database, for one Caddy process) or `nats` (NATS JetStream, shared by
+	// every gateway on the same stream). Default: `badger` in
+	// `{caddy data dir}/cms_events` (or in `storage_dir`).
+	StorageRaw json.RawMessage `json:"storage,omitempty" caddy:"namespace=cms_events.storage inline_key=module"`
 
 	// Workers is the number of webhook calls sent at once. Default: 16.
 	Workers int `json:"workers,omitempty"`
@@ -64,7 +75,9 @@ type App struct {
 	// Durability says when a write's answer goes to the client: `sync`
 	// (default) waits until its events are synced to disk; `async` does not
 	// wait, and syncs the events of all writes together at most every 10ms,
-	// so a crash may lose the events of the last 10ms or so.
+	// so a crash may lose the events of the last 10ms or so. `async`
+	// applies to the badger storage only: with nats a write is always
+	// answered once the servers have stored its events.
 	Durability string `json:"durability,omitempty"`
 
 	// DenyPrivate refuses webhook calls to private addresses (RFC 1918,
@@ -73,6 +86,7 @@ type App struct {
 	// live inside the network.
 	DenyPrivate bool `json:"deny_private,omitempty"`
 
+	storage    Storage
 	shared     *shared
 	store      delivery.Backend
 	dispatcher *delivery.Dispatcher
@@ -97,17 +111,9 @@ func (App) CaddyModule() caddy.ModuleInfo {
 	}
 }
 
-// Provision opens (or shares, across a reload) the storage directory.
+// Provision opens (or shares, across a reload) the storage.
 func (a *App) Provision(ctx caddy.Context) error {
 	a.logger = ctx.Logger()
-	if a.StorageDir == "" {
-		a.StorageDir = filepath.Join(caddy.AppDataDir(), "cms_events")
-	}
-	dir, err := filepath.Abs(a.StorageDir)
-	if err != nil {
-		return fmt.Errorf("cms_events: storage_dir %q: %v", a.StorageDir, err)
-	}
-	a.StorageDir = dir
 	if a.Workers == 0 {
 		a.Workers = defaultWorkers
 	}
@@ -133,17 +139,48 @@ func (a *App) Provision(ctx caddy.Context) error {
 	default:
 		return fmt.Errorf("cms_events: durability must be sync or async, got %q", a.Durability)
 	}
+	storage, err := a.loadStorage(ctx)
+	if err != nil {
+		return err
+	}
+	if _, ok := storage.(*NATSStorage); ok && a.Durability == "async" {
+		return errors.New("cms_events: `durability async` does not apply to the nats storage, which answers a write only once the NATS servers have stored its events; remove the durability line (JSON: \"durability\")")
+	}
 	a.endpoints = &endpointSet{ids: make(map[string]*delivery.Endpoint)}
 
 	if err := initMetrics(ctx.GetMetricsRegistry()); err != nil {
 		return err
 	}
-	sh, err := acquireShared(dir, storeOptions{retention: time.Duration(a.Retention), async: a.Durability == "async"}, a.logger)
+	sh, err := acquireShared(storage, storeOptions{retention: time.Duration(a.Retention), async: a.Durability == "async"}, a.logger)
 	if err != nil {
 		return err
 	}
-	a.shared, a.store = sh, sh.store
+	a.storage, a.shared, a.store = storage, sh, sh.store
 	return nil
+}
+
+// errStorageTwice refuses a config that gives both storage_dir and storage.
+var errStorageTwice = errors.New("cms_events: storage_dir and storage both say where the storage is; keep one: `storage badger { dir <path> }` (JSON: \"storage\": {\"module\": \"badger\", \"dir\": \"<path>\"}) or `storage_dir <path>` alone")
+
+// loadStorage loads the storage module, or makes the default badger storage
+// in StorageDir.
+func (a *App) loadStorage(ctx caddy.Context) (Storage, error) {
+	if a.StorageRaw == nil {
+		s := &BadgerStorage{Dir: a.StorageDir}
+		return s, s.Provision(ctx)
+	}
+	if a.StorageDir != "" {
+		return nil, errStorageTwice
+	}
+	mod, err := ctx.LoadModule(a, "StorageRaw")
+	if err != nil {
+		return nil, fmt.Errorf("cms_events: loading the storage module: %v", err)
+	}
+	s, ok := mod.(Storage)
+	if !ok {
+		return nil, fmt.Errorf("cms_events: storage module %T is not a cms_events storage", mod)
+	}
+	return s, nil
 }
 
 // register adds the webhooks of one handler. Webhook ids are unique per app.
@@ -200,7 +237,7 @@ func (a *App) Start() error {
 	gaugeStore.Store(&gaugedBackend{a.store})
 	gaugeRunner.Store(a.shared.runner)
 	a.logger.Info("delivering webhooks",
-		zap.String("storage_dir", a.StorageDir),
+		zap.Object("storage", a.storage),
 		zap.Int("workers", a.Workers),
 		zap.Int("webhooks", len(endpoints)))
 	return nil
@@ -220,12 +257,12 @@ func (a *App) Stop() error {
 	return a.dispatcher.Stop(ctx)
 }
 
-// Cleanup releases the storage; the database closes when no config uses it.
+// Cleanup releases the storage; it closes when no config uses it.
 func (a *App) Cleanup() error {
 	if a.shared == nil {
 		return nil
 	}
-	return releaseShared(a.StorageDir)
+	return releaseShared(a.storage.storageKey())
 }
 
 // Interface guards

@@ -26,6 +26,16 @@ func init() {
 //	{
 //	    cms_events {
 //	        storage_dir <path>
+//	        storage badger {
+//	            dir <path>
+//	        }
+//	        storage nats {
+//	            url      <nats url>[,<nats url>…] [<nats url>…]
+//	            creds    <path>
+//	            replicas <n>
+//	            stream   <name>
+//	            timeout  <duration>
+//	        }
 //	        workers     <n>
 //	        max_body    <size>
 //	        retention   <duration>
@@ -33,6 +43,14 @@ func init() {
 //	        deny_private
 //	    }
 //	}
+//
+// One of `storage_dir` (a shorthand for `storage badger { dir <path> }`)
+// and `storage` may be given; without either the queue is a Badger
+// database in `{caddy data dir}/cms_events`. `storage nats` keeps it in
+// NATS JetStream, shared by every gateway with the same servers and
+// stream: `url` is required (passwords in it are never logged), `replicas`
+// defaults to 1, `stream` to CMS_EVENTS and `timeout` to 10s.
+// `durability async` applies to badger only.
 func (a *App) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	d.Next() // consume option name
 	if d.NextArg() {
@@ -44,7 +62,14 @@ func (a *App) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			if !d.NextArg() || d.CountRemainingArgs() > 0 {
 				return d.Errf("want `storage_dir <path>`")
 			}
+			if a.StorageRaw != nil {
+				return d.Errf("storage_dir and storage both say where the storage is; keep one: `storage badger { dir <path> }` or `storage_dir <path>` alone")
+			}
 			a.StorageDir = d.Val()
+		case "storage":
+			if err := a.unmarshalStorage(d); err != nil {
+				return err
+			}
 		case "workers":
 			if !d.NextArg() || d.CountRemainingArgs() > 0 {
 				return d.Errf("want `workers <n>`")
@@ -86,9 +111,38 @@ func (a *App) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			}
 			a.DenyPrivate = true
 		default:
-			return d.Errf("unknown cms_events option %q; the options are storage_dir, workers, max_body, retention, durability and deny_private", d.Val())
+			return d.Errf("unknown cms_events option %q; the options are storage_dir, storage, workers, max_body, retention, durability and deny_private", d.Val())
 		}
 	}
+	return nil
+}
+
+// unmarshalStorage reads a `storage <name> { … }` block with the Caddyfile
+// unmarshaler of the module cms_events.storage.<name>.
+func (a *App) unmarshalStorage(d *caddyfile.Dispenser) error {
+	if !d.NextArg() {
+		return d.Errf("want `storage badger { … }` or `storage nats { … }`")
+	}
+	if a.StorageRaw != nil {
+		return d.Errf("storage is given twice; keep one `storage badger { … }` or `storage nats { … }` block")
+	}
+	if a.StorageDir != "" {
+		return d.Errf("storage_dir and storage both say where the storage is; keep one: `storage badger { dir <path> }` or `storage_dir <path>` alone")
+	}
+	name := d.Val()
+	modID := "cms_events.storage." + name
+	if _, err := caddy.GetModule(modID); err != nil {
+		return d.Errf("unknown storage %q; want `storage badger { … }` or `storage nats { … }`", name)
+	}
+	unm, err := caddyfile.UnmarshalModule(d, modID)
+	if err != nil {
+		return err
+	}
+	storage, ok := unm.(Storage)
+	if !ok {
+		return d.Errf("module %s (%T) is not a cms_events storage; want `storage badger { … }` or `storage nats { … }`", modID, unm)
+	}
+	a.StorageRaw = caddyconfig.JSONModuleObject(storage, "module", name, nil)
 	return nil
 }
 

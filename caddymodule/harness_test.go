@@ -123,6 +123,16 @@ func directHandler(sh *shared, logger *zap.Logger, webhooks ...*events.Webhook) 
 		webhooks: webhooks, static: events.NewAliasTable(), AutoSave: new(AutoSave), logger: logger}
 }
 
+// openBadgerShared opens a Badger store in dir and what it holds, without
+// Caddy.
+func openBadgerShared(dir string) (*shared, error) {
+	store, err := (&BadgerStorage{Dir: dir}).open(storeOptions{}, zap.NewNop())
+	if err != nil {
+		return nil, err
+	}
+	return openShared(store, zap.NewNop())
+}
+
 // countTopics returns how many calls have a topic for which match is true.
 func countTopics(calls []call, match func(topic string) bool) int {
 	n := 0
@@ -167,6 +177,7 @@ type gatewayConfig struct {
 	extra    string // extra sites
 	sandbox  string // the sandbox's API: "" (Contentful's) or "contentstack"
 	options  string // extra global options
+	storage  string // the storage lines of the global cms_events block; default: storage_dir in the data directory
 }
 
 // startGateway loads a config into the test's Caddy and waits until it runs.
@@ -217,12 +228,16 @@ func (g *gateway) caddyfile(cfg gatewayConfig) string {
 	if upstream == "" {
 		upstream = strings.TrimPrefix(g.cms, "http://")
 	}
+	storage := cfg.storage
+	if storage == "" {
+		storage = "\t\tstorage_dir " + g.dataDir + "/events"
+	}
 	return fmt.Sprintf(`{
 	admin localhost:2999
 	skip_install_trust
 	storage file_system %[1]s/caddy
 	cms_events {
-		storage_dir %[1]s/events
+%[10]s
 		workers 1
 %[2]s
 	}
@@ -240,7 +255,7 @@ func (g *gateway) caddyfile(cfg gatewayConfig) string {
 	cms_sandbox %[8]s
 }
 %[7]s
-`, g.dataDir, cfg.global, g.base, cfg.handler, upstream, g.cms, cfg.extra, cfg.sandbox, cfg.options)
+`, g.dataDir, cfg.global, g.base, cfg.handler, upstream, g.cms, cfg.extra, cfg.sandbox, cfg.options, storage)
 }
 
 // unloadConfig replaces the test's config with an empty one, which stops

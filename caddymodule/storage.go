@@ -10,6 +10,7 @@ import (
 
 	"github.com/caddyserver/caddy/v2"
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 
 	"github.com/cmsevents/caddy-cms-events/autosave"
 	"github.com/cmsevents/caddy-cms-events/delivery"
@@ -17,16 +18,33 @@ import (
 	"github.com/cmsevents/caddy-cms-events/followup"
 )
 
-// shareds holds what all configs using one storage directory share, keyed by
-// the directory's absolute path: Caddy provisions a new config before it
-// cleans up the old one, and Badger holds a directory lock.
+// shareds holds what all configs using one storage share, keyed by the
+// storage's key (Storage.storageKey): Caddy provisions a new config before
+// it cleans up the old one, Badger holds a directory lock, and one NATS
+// connection serves every config.
 var shareds = caddy.NewUsagePool()
+
+// Storage is a module in the namespace `cms_events.storage`: where the app
+// keeps its queue, failed deliveries, call log and index. The backends
+// live in package delivery, so the methods that open them are unexported.
+type Storage interface {
+	caddy.Module
+	// ObjectMarshaler names the storage in logs, never with a password
+	// or the content of a credentials file.
+	zapcore.ObjectMarshaler
+
+	// storageKey identifies what open opens: configs whose storages have
+	// one key share one open backend across reloads.
+	storageKey() string
+	// open opens the backend with the app's store settings.
+	open(opts storeOptions, logger *zap.Logger) (delivery.Backend, error)
+}
 
 // heldPrefix is the index namespace of pending auto_save windows. Its "!"
 // cannot start an entity key (ids are [a-zA-Z0-9-_.]).
 const heldPrefix = "!autosave/"
 
-// shared is the state of one storage directory that outlives config
+// shared is the state of one storage that outlives config
 // reloads: the open store and the auto_save tracker. Auto_save windows are
 // emitted through the webhooks of the newest running config.
 type shared struct {
@@ -63,17 +81,22 @@ type shared struct {
 }
 
 // storeOptions are the app settings that apply to the store. The first
-// config to open a directory sets them; a reload that changes them takes
-// effect at the next start.
+// config to open a storage sets them; a reload that changes them takes
+// effect when the storage is next opened.
 type storeOptions struct {
 	retention time.Duration
 	async     bool
 }
 
-// acquireShared opens the storage directory, or shares the one already open.
-func acquireShared(dir string, opts storeOptions, logger *zap.Logger) (*shared, error) {
-	v, _, err := shareds.LoadOrNew(dir, func() (caddy.Destructor, error) {
-		return openShared(dir, opts, logger)
+// acquireShared opens the storage, or shares the one already open with the
+// same key.
+func acquireShared(storage Storage, opts storeOptions, logger *zap.Logger) (*shared, error) {
+	v, _, err := shareds.LoadOrNew(storage.storageKey(), func() (caddy.Destructor, error) {
+		store, err := storage.open(opts, logger)
+		if err != nil {
+			return nil, err
+		}
+		return openShared(store, logger)
 	})
 	if err != nil {
 		return nil, err
@@ -81,23 +104,18 @@ func acquireShared(dir string, opts storeOptions, logger *zap.Logger) (*shared, 
 	return v.(*shared), nil
 }
 
-// releaseShared drops one use of the storage directory.
-func releaseShared(dir string) error {
-	_, err := shareds.Delete(dir)
+// releaseShared drops one use of the storage with the key.
+func releaseShared(key string) error {
+	_, err := shareds.Delete(key)
 	return err
 }
 
-func openShared(dir string, opts storeOptions, logger *zap.Logger) (*shared, error) {
-	store, err := delivery.OpenStore(delivery.StoreOptions{
-		Dir:       dir,
-		Logger:    logger.Named("badger"),
-		Retention: opts.retention,
-		Async:     opts.async,
-	})
-	if err != nil {
-		return nil, err
-	}
+// openShared loads what the open store holds (definitions, apps, aliases,
+// pending auto_save windows, followed actions). On an error it closes the
+// store.
+func openShared(store delivery.Backend, logger *zap.Logger) (*shared, error) {
 	sh := &shared{store: store, logger: logger, aliases: events.NewAliasTable()}
+	var err error
 	sh.api, err = loadAPIRegistry(store, logger.Named("webhooks_api"))
 	if err == nil {
 		sh.apps, err = loadAppRegistry(store, logger.Named("apps"))

@@ -23,7 +23,7 @@ func BenchmarkHandlerWrite(b *testing.B) {
 	if err := initMetrics(prometheus.NewRegistry()); err != nil {
 		b.Fatal(err)
 	}
-	sh, err := openShared(b.TempDir(), storeOptions{}, zap.NewNop())
+	sh, err := openBadgerShared(b.TempDir())
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -54,8 +54,8 @@ type JetStreamOptions struct {
 // opens the same stream name on the same cluster:
 //
 //   - each delivery is a message on <Stream>.d.<webhook>, a work-queue
-//     stream, published with Nats-Msg-Id set to the delivery id so that a
-//     repeated publish is stored once; Enqueue returns when the servers
+//     stream, published with Nats-Msg-Id set to the event id and the
+//     webhook, so that a repeated publish is stored once; Enqueue returns when the servers
 //     acknowledged it (stored on Replicas servers);
 //   - one durable pull consumer per webhook hands each delivery to one
 //     gateway at a time: its ack wait is the lease, a retry is a

@@ -70,7 +70,7 @@ func (b *JetStream) requestCtx(ctx context.Context) (context.Context, context.Ca
 // of several gateways taking it one succeeds and the others get ErrTaken.
 // Unlike Store, the writes are not one transaction: an error may leave
 // some of them done, and a repeated Enqueue of the same batch is safe
-// (a delivery published twice within two minutes is stored once).
+// (an event queued twice for a webhook within two minutes is stored once).
 func (b *JetStream) Enqueue(ctx context.Context, bt Batch) error {
 	if len(bt.Deliveries)+len(bt.Put)+len(bt.Delete) == 0 && bt.Take == nil {
 		return nil
@@ -81,6 +81,11 @@ func (b *JetStream) Enqueue(ctx context.Context, bt Batch) error {
 			return err
 		}
 		m := b.deliveryMsg(b.queueSubject(d.WebhookID), d)
+		if d.Event != nil && d.Event.ID != "" {
+			// The event's id, so that the same event queued again
+			// for the webhook within two minutes is stored once.
+			m.Header.Set(jetstream.MsgIDHeader, "e."+d.Event.ID+"."+webhookToken(d.WebhookID))
+		}
 		if max := b.nc.MaxPayload(); int64(len(m.Data)) > max-1024 {
 			return fmt.Errorf("delivery %s is %d bytes, more than the NATS servers take (max_payload %d); raise max_payload on the servers or lower max_body", d.ID, len(m.Data), max)
 		}

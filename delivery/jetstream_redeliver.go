@@ -45,8 +45,15 @@ func (b *JetStream) Redeliver(webhookID, callID string) error {
 			return err
 		}
 	}
-	d := NewDelivery(webhookID, ex.Event, now)
-	return b.Enqueue(context.Background(), Batch{Deliveries: []*Delivery{d}})
+	// Published under the new delivery's id: under the event's, as
+	// Enqueue does, it would be taken for the first delivery repeated.
+	ctx, cancel := b.ctx()
+	defer cancel()
+	if err := b.publishSync(ctx, b.deliveryMsg(b.queueSubject(webhookID), NewDelivery(webhookID, ex.Event, now))); err != nil {
+		return fmt.Errorf("redeliver call %s of webhook %s: %w", callID, webhookID, err)
+	}
+	b.wake()
+	return nil
 }
 
 // RedeliverFailed makes every failed delivery of the webhook created at or

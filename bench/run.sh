@@ -3,19 +3,21 @@
 # bench/RESULTS.md. Needs only Go: it builds caddy from this checkout and the
 # bench tools, then runs bench/cmd/bench, passing it any flags:
 #
-#   bench/run.sh              # the default run, about 4 minutes
+#   bench/run.sh              # the default run, about 6 minutes
 #   bench/run.sh -rss-1m      # also 1,000,000 queued deliveries (several minutes more)
 #   bench/run.sh -pprof       # also profile caddy in one extra PLUGIN run per row
 #   bench/run.sh -soak 10m    # also a memory soak: 1,000 writes/s with delivery
 #                             # running for 10 minutes, caddy sampled every 10 s
 #   bench/run.sh -rows drain,gets
-#                             # only these rows (held, delivering, one, gets,
-#                             # latency, drain, rss-1m, soak)
+#                             # only these rows (held, held-nats, delivering,
+#                             # delivering-nats, one, gets, latency, drain,
+#                             # rss-1m, soak)
 #   bench/run.sh -out FILE    # write the results to FILE (relative to the checkout)
 #                             # instead of bench/RESULTS.md
 #
-# Databases and logs go to a temporary directory ($TMPDIR), which is where
-# the fsync latency is measured too.
+# Databases, NATS servers' data and logs go to a temporary directory
+# ($TMPDIR), which is where the fsync latency is measured too. The *-nats
+# rows run their NATS servers in bench/cmd/nats, a process of its own.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,7 +25,7 @@ build=$(mktemp -d "${TMPDIR:-/tmp}/cms-events-bench-build-XXXXXX")
 trap 'rm -rf "$build"' EXIT
 
 go build -o "$build/caddy" ./cmd/caddy
-for tool in upstream receiver load fsync bench; do
+for tool in upstream receiver nats load fsync bench; do
 	go build -o "$build/$tool" "./bench/cmd/$tool"
 done
 

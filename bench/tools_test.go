@@ -10,12 +10,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
 
 // tools are the programs under cmd/ that run.sh builds.
-var tools = []string{"bench", "fsync", "load", "receiver", "upstream"}
+var tools = []string{"bench", "fsync", "load", "nats", "receiver", "upstream"}
 
 func TestRunShBuildsEveryTool(t *testing.T) {
 	entries, err := os.ReadDir("cmd")
@@ -130,6 +131,20 @@ func TestToolsBuildAndRun(t *testing.T) {
 	var fs struct{ N int }
 	if err := json.Unmarshal(out, &fs); err != nil || fs.N == 0 {
 		t.Errorf("fsync printed %q (%v)", out, err)
+	}
+
+	for _, nodes := range []string{"1", "3"} {
+		urls := serve(t, filepath.Join(bin, "nats"), "-dir", t.TempDir(), "-nodes", nodes)
+		n := 0
+		for u := range strings.SplitSeq(urls, ",") {
+			if !strings.HasPrefix(u, "nats://127.0.0.1:") {
+				t.Errorf("nats -nodes %s printed %q, want client URLs on 127.0.0.1", nodes, urls)
+			}
+			n++
+		}
+		if strconv.Itoa(n) != nodes {
+			t.Errorf("nats -nodes %s printed %d URLs: %q", nodes, n, urls)
+		}
 	}
 
 	if out, err := exec.Command(filepath.Join(bin, "bench")).CombinedOutput(); err == nil || !strings.Contains(string(out), "-caddy") {

@@ -5,6 +5,7 @@
 package natstest
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -40,6 +41,20 @@ func Start(dir string) (*Cluster, error) {
 // folder of dir, and waits until JetStream answers through every one.
 func StartCluster(dir string, n int) (*Cluster, error) {
 	c := &Cluster{name: "cms-events-test", opts: make([]*server.Options, n), nodes: make([]*server.Server, n)}
+	var routes []*url.URL
+	var clusterPorts []int
+	if n > 1 {
+		// A clustered JetStream server needs its routes when it starts,
+		// so the cluster ports are chosen first and every server gets
+		// all of them.
+		var err error
+		if clusterPorts, err = freePorts(n); err != nil {
+			return nil, err
+		}
+		for _, p := range clusterPorts {
+			routes = append(routes, &url.URL{Scheme: "nats-route", Host: fmt.Sprintf("127.0.0.1:%d", p)})
+		}
+	}
 	for i := range n {
 		o := &server.Options{
 			ServerName: fmt.Sprintf("n%d", i+1),
@@ -51,33 +66,43 @@ func StartCluster(dir string, n int) (*Cluster, error) {
 			NoSigs:     true,
 		}
 		if n > 1 {
-			o.Cluster = server.ClusterOpts{Name: c.name, Host: "127.0.0.1", Port: server.RANDOM_PORT}
-			o.Routes = c.routes()
+			o.Cluster = server.ClusterOpts{Name: c.name, Host: "127.0.0.1", Port: clusterPorts[i]}
+			o.Routes = routes
 		}
 		c.opts[i] = o
-		if err := c.run(i); err != nil {
-			c.Shutdown()
-			return nil, err
-		}
 	}
-	if err := c.WaitReady(); err != nil {
+	// The servers of a cluster wait for each other: start them side by
+	// side.
+	errs := make(chan error, n)
+	for i := range n {
+		go func() { errs <- c.run(i) }()
+	}
+	var err error
+	for range n {
+		err = errors.Join(err, <-errs)
+	}
+	if err == nil {
+		err = c.WaitReady()
+	}
+	if err != nil {
 		c.Shutdown()
 		return nil, err
 	}
 	return c, nil
 }
 
-// routes returns the cluster URLs of the running nodes.
-func (c *Cluster) routes() []*url.URL {
-	var out []*url.URL
-	for _, s := range c.nodes {
-		if s != nil {
-			if a := s.ClusterAddr(); a != nil {
-				out = append(out, &url.URL{Scheme: "nats-route", Host: a.String()})
-			}
+// freePorts returns n loopback TCP ports that were free a moment ago.
+func freePorts(n int) ([]int, error) {
+	var ports []int
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, fmt.Errorf("find a free port: %w", err)
 		}
+		defer l.Close()
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
 	}
-	return out
+	return ports, nil
 }
 
 // run starts node i with its options, keeping the ports it had.
@@ -91,12 +116,11 @@ func (c *Cluster) run(i int) error {
 		s.Shutdown()
 		return fmt.Errorf("NATS server %d did not start within %s", i+1, readyTimeout)
 	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	// Restarts keep the ports, so that clients and routes find it again.
 	if a, ok := s.Addr().(*net.TCPAddr); ok {
 		c.opts[i].Port = a.Port
-	}
-	if a := s.ClusterAddr(); a != nil {
-		c.opts[i].Cluster.Port = a.Port
 	}
 	c.nodes[i] = s
 	return nil
@@ -133,14 +157,12 @@ func (c *Cluster) Kill(i int) {
 // until JetStream answers through every node.
 func (c *Cluster) Restart(i int) error {
 	c.mu.Lock()
-	if c.nodes[i] != nil {
-		c.mu.Unlock()
+	running := c.nodes[i] != nil
+	c.mu.Unlock()
+	if running {
 		return fmt.Errorf("NATS server %d is running", i+1)
 	}
-	c.opts[i].Routes = c.routes()
-	err := c.run(i)
-	c.mu.Unlock()
-	if err != nil {
+	if err := c.run(i); err != nil {
 		return err
 	}
 	return c.WaitReady()

@@ -77,20 +77,29 @@ func TestShellQuote(t *testing.T) {
 func TestCaddyfile(t *testing.T) {
 	base := caddyConfig{Admin: 2999, Port: 8080, Upstream: "127.0.0.1:9000", Storage: "/tmp/q", Workers: 16,
 		Hook: "http://127.0.0.1:9001/hook", Retry: "3 1s", Timeout: "1h", Secret: benchSecret}
+	nats := "nats://127.0.0.1:4222,nats://127.0.0.1:4223,nats://127.0.0.1:4224"
 	tests := []struct {
-		side    side
-		async   bool
-		want    []string
-		notWant []string
+		side     side
+		async    bool
+		nats     string
+		replicas int
+		want     []string
+		notWant  []string
 	}{
-		{plain, false, []string{"admin localhost:2999", "http://:8080 {", "reverse_proxy 127.0.0.1:9000", "default_bind 127.0.0.1"}, []string{"cms_events", benchSecret}},
-		{plugin, false, []string{"storage_dir /tmp/q", "workers 16", "signing_secret " + benchSecret, "webhook bench http://127.0.0.1:9001/hook {", "retry 3 1s", "timeout 1h", "reverse_proxy 127.0.0.1:9000"}, []string{"durability"}},
-		{plugin, true, []string{"durability async", "storage_dir /tmp/q"}, nil},
+		{plain, false, "", 0, []string{"admin localhost:2999", "http://:8080 {", "reverse_proxy 127.0.0.1:9000", "default_bind 127.0.0.1"}, []string{"cms_events", benchSecret}},
+		{plugin, false, "", 0, []string{"storage_dir /tmp/q", "workers 16", "signing_secret " + benchSecret, "webhook bench http://127.0.0.1:9001/hook {", "retry 3 1s", "timeout 1h", "reverse_proxy 127.0.0.1:9000"}, []string{"durability", "storage nats"}},
+		{plugin, true, "", 0, []string{"durability async", "storage_dir /tmp/q"}, nil},
+		{plugin, false, "nats://127.0.0.1:4222", 1, []string{"\t\tstorage nats {\n\t\t\turl nats://127.0.0.1:4222\n\t\t\treplicas 1\n\t\t\tstream CMS_EVENTS\n\t\t}\n\t\tworkers 16", "webhook bench"}, []string{"storage_dir", "durability"}},
+		{plugin, false, nats, 3, []string{"url " + nats + "\n", "replicas 3\n"}, []string{"storage_dir", "durability"}},
+		{plain, false, nats, 3, nil, []string{"cms_events", "nats"}},
 	}
 	for _, tt := range tests {
-		t.Run(fmt.Sprintf("%s async=%v", tt.side, tt.async), func(t *testing.T) {
+		t.Run(fmt.Sprintf("%s async=%v nats=%d", tt.side, tt.async, tt.replicas), func(t *testing.T) {
 			c := base
-			c.Side, c.Async = tt.side, tt.async
+			c.Side, c.Async, c.NATS, c.Replicas = tt.side, tt.async, tt.nats, tt.replicas
+			if tt.nats != "" {
+				c.Storage = ""
+			}
 			got := string(c.render())
 			for _, w := range tt.want {
 				if !strings.Contains(got, w) {
@@ -105,10 +114,23 @@ func TestCaddyfile(t *testing.T) {
 			if strings.Contains(c.shown(), benchSecret) {
 				t.Errorf("shown Caddyfile holds the signing secret")
 			}
+			if tt.side == plugin && tt.nats != "" && !strings.Contains(c.shown(), "storage nats {") {
+				t.Errorf("shown Caddyfile lacks the storage:\n%s", c.shown())
+			}
 		})
 	}
 	if len(benchSecret) != 64 {
 		t.Errorf("signing secret is %d characters; cms_events wants 64", len(benchSecret))
+	}
+}
+
+func TestRowNames(t *testing.T) {
+	// The NATS rows run right after the Badger rows they stand beside.
+	for _, pair := range [][2]string{{"held", "held-nats"}, {"delivering", "delivering-nats"}} {
+		i, j := slices.Index(rowNames, pair[0]), slices.Index(rowNames, pair[1])
+		if i < 0 || j != i+1 {
+			t.Errorf("%s does not run right after %s: %v", pair[1], pair[0], rowNames)
+		}
 	}
 }
 

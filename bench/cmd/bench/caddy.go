@@ -8,12 +8,15 @@ import (
 	"path/filepath"
 )
 
-// hookSetup is the webhook of the PLUGIN side.
+// hookSetup is the webhook and the storage of the PLUGIN side.
 type hookSetup struct {
 	url     string
 	retry   string // `retry` arguments
 	timeout string
 	async   bool // `durability async`
+	// nats, when set, holds the queue in JetStream on these servers
+	// (`storage nats`, one replica per server) instead of Badger.
+	nats *natsRun
 }
 
 // caddyRun is a running caddy.
@@ -59,6 +62,9 @@ func (b *bench) startCaddy(key string, s side, hook hookSetup) (*caddyRun, error
 		Hook: hook.url, Retry: hook.retry, Timeout: hook.timeout, Secret: benchSecret,
 		Async: hook.async,
 	}
+	if hook.nats != nil {
+		cfg.Storage, cfg.NATS, cfg.Replicas = "", hook.nats.url(), hook.nats.nodes
+	}
 	b.caddyfiles[configName(key, s)] = cfg.shown()
 	path := filepath.Join(dir, "Caddyfile")
 	if err := os.WriteFile(path, cfg.render(), 0o600); err != nil {
@@ -77,9 +83,12 @@ func (b *bench) startCaddy(key string, s side, hook hookSetup) (*caddyRun, error
 	return c, nil
 }
 
-// stop stops caddy and removes its queue; its log stays.
+// stop stops caddy and removes its Badger queue; its log stays.
 func (c *caddyRun) stop() {
 	c.p.stop()
+	if c.cfg.Storage == "" {
+		return
+	}
 	if err := os.RemoveAll(c.cfg.Storage); err != nil {
 		fmt.Fprintf(os.Stderr, "bench: cannot remove %s: %v\n", c.cfg.Storage, err)
 	}

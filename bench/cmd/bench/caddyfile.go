@@ -32,7 +32,9 @@ type caddyConfig struct {
 	Admin    int    // admin port
 	Port     int    // site port
 	Upstream string // upstream address
-	Storage  string // cms_events storage_dir
+	Storage  string // cms_events storage_dir (Badger), when NATS is empty
+	NATS     string // client URLs of the NATS servers for `storage nats`, comma-separated
+	Replicas int    // `replicas` of `storage nats`
 	Workers  int
 	Hook     string // webhook URL
 	Retry    string // `retry` arguments
@@ -51,7 +53,15 @@ var caddyfileTemplate = template.Must(template.New("Caddyfile").Parse(`{
 	persist_config off
 {{- if .IsPlugin}}
 	cms_events {
+{{- if .NATS}}
+		storage nats {
+			url {{.NATS}}
+			replicas {{.Replicas}}
+			stream CMS_EVENTS
+		}
+{{- else}}
 		storage_dir {{.Storage}}
+{{- end}}
 		workers {{.Workers}}
 {{- if .Async}}
 		durability async

@@ -44,7 +44,7 @@ type bench struct {
 func main() {
 	b := &bench{caddyfiles: map[string]string{}}
 	flag.StringVar(&b.caddyBin, "caddy", "", "caddy binary built from this checkout")
-	flag.StringVar(&b.tools, "tools", "", "directory holding the upstream, receiver, load and fsync binaries")
+	flag.StringVar(&b.tools, "tools", "", "directory holding the upstream, receiver, nats, load and fsync binaries")
 	flag.StringVar(&b.work, "work", "", "directory for the databases and logs, kept afterwards (default: a temporary directory, removed after a successful run)")
 	out := flag.String("out", "RESULTS.md", "results file to write")
 	flag.DurationVar(&b.d, "d", 5*time.Second, "measured duration of each timed run")
@@ -102,7 +102,8 @@ func (b *bench) run(out string, rss1m bool) error {
 	defer b.upstream.stop()
 
 	steps := map[string]func() ([]*row, error){
-		"held": b.writesHeld, "delivering": one(b.writesDelivering), "one": b.writesOneConnection,
+		"held": b.writesHeld, "held-nats": b.writesHeldNATS,
+		"delivering": one(b.writesDelivering), "delivering-nats": one(b.writesDeliveringNATS), "one": b.writesOneConnection,
 		"gets": one(b.gets), "latency": one(b.latency), "drain": one(b.drain),
 		"rss-1m": one(b.rssMillion), "soak": one(b.memorySoak),
 	}
@@ -139,7 +140,7 @@ func (b *bench) run(out string, rss1m bool) error {
 }
 
 // rowNames names the rows for -rows, in the order they run.
-var rowNames = []string{"held", "delivering", "one", "gets", "latency", "drain", "rss-1m", "soak"}
+var rowNames = []string{"held", "held-nats", "delivering", "delivering-nats", "one", "gets", "latency", "drain", "rss-1m", "soak"}
 
 // one adapts a step that measures one row.
 func one(step func() (*row, error)) func() ([]*row, error) {

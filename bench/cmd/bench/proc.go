@@ -49,11 +49,16 @@ func startProc(dir, name, bin string, env []string, args ...string) (*proc, erro
 // startTool starts one of the bench servers, which print the address they
 // listen on as their first line.
 func startTool(dir, name, bin string, args ...string) (*proc, error) {
+	return startToolWithin(10*time.Second, dir, name, bin, args...)
+}
+
+// startToolWithin is startTool waiting up to within for the first line.
+func startToolWithin(within time.Duration, dir, name, bin string, args ...string) (*proc, error) {
 	p, err := startProc(dir, name, bin, nil, args...)
 	if err != nil {
 		return nil, err
 	}
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(within)
 	for time.Now().Before(deadline) {
 		if line, ok := firstLine(p.log); ok {
 			p.addr = line
@@ -66,7 +71,7 @@ func startTool(dir, name, bin string, args ...string) (*proc, error) {
 		}
 	}
 	p.stop()
-	return nil, fmt.Errorf("%s did not print its address within 10s; see %s", name, p.log)
+	return nil, fmt.Errorf("%s did not print its address within %v; see %s", name, within, p.log)
 }
 
 // firstLine returns the first complete line of the file at path.

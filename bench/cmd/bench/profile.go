@@ -36,8 +36,8 @@ func (b *bench) cpuProfileDuring(row string, c *caddyRun, d time.Duration, fn fu
 	if err := b.keepProfile(row, "CPU: top functions by own time", file); err != nil {
 		return err
 	}
-	return b.keepProfile(row, "CPU: the plugin's and Badger's functions by cumulative time", file,
-		"-cum", "-show=caddy-cms-events|badger|ristretto")
+	return b.keepProfile(row, "CPU: the plugin's and its storage's functions by cumulative time", file,
+		"-cum", "-show=caddy-cms-events|badger|ristretto|nats-io")
 }
 
 // heapProfile records caddy's heap profile now and keeps its summary.

@@ -126,7 +126,7 @@ func (res results) markdown() []byte {
 	}
 
 	if len(res.profiles) > 0 {
-		fmt.Fprintf(&w, "## Profiles of caddy (PLUGIN)\n\nFrom one extra, unmeasured PLUGIN run per row, taken through caddy's admin endpoint (`/debug/pprof/profile` during the load, `/debug/pprof/heap` after it) and summarised with `go tool pprof -top -nodecount=25`. The CPU profile is shown twice: by own time, and by cumulative time with `-cum -show='caddy-cms-events|badger|ristretto'`; in that second view percentages are of all of caddy's CPU time and only the cum column is meaningful (flat there includes the hidden callees).\n\n")
+		fmt.Fprintf(&w, "## Profiles of caddy (PLUGIN)\n\nFrom one extra, unmeasured PLUGIN run per row, taken through caddy's admin endpoint (`/debug/pprof/profile` during the load, `/debug/pprof/heap` after it) and summarised with `go tool pprof -top -nodecount=25`. The CPU profile is shown twice: by own time, and by cumulative time with `-cum -show='caddy-cms-events|badger|ristretto|nats-io'`; in that second view percentages are of all of caddy's CPU time and only the cum column is meaningful (flat there includes the hidden callees).\n\n")
 		for _, p := range res.profiles {
 			fmt.Fprintf(&w, "<details><summary>%s — %s</summary>\n\n```\n%s```\n\n</details>\n\n", p.row, p.kind, p.top)
 		}

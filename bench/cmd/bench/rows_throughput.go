@@ -140,11 +140,17 @@ func (b *bench) writes(conns int) func(c *caddyRun, idPrefix string) []string {
 // writesDelivering measures writes at 64 connections while the workers
 // deliver to a receiver that answers 200.
 func (b *bench) writesDelivering() (*row, error) {
+	return b.measure(b.delivering("writes-delivering", "Writes (PUT, unique ids, 1 KB), 64 connections, delivery running", sideSetup{}, nil))
+}
+
+// delivering is a row of writes at 64 connections with delivery running,
+// which also reports how many webhook calls arrived during the load.
+func (b *bench) delivering(key, title string, setup sideSetup, note func() []string) throughputRow {
 	var calls *metric
-	return b.measure(throughputRow{
-		key:    "writes-delivering",
-		title:  "Writes (PUT, unique ids, 1 KB), 64 connections, delivery running",
-		setup:  sideSetup{},
+	return throughputRow{
+		key:    key,
+		title:  title,
+		setup:  setup,
 		rounds: b.rounds,
 		args:   b.writes(64),
 		after: func(r *row, res load.Result, rcv *receiver) error {
@@ -158,7 +164,52 @@ func (b *bench) writesDelivering() (*row, error) {
 			calls.record(plugin, 100*float64(st.Count)/float64(res.Sent))
 			return nil
 		},
+		note: note,
+	}
+}
+
+// Notes of the `storage nats` rows.
+const (
+	natsServersNote = "The NATS servers (all of a cluster's in one process) run in `bench/cmd/nats` on 127.0.0.1, sharing the machine's cores with caddy, the stand-in CMS and the load; they are started fresh for each PLUGIN run (data in the work directory) and stopped after it, and PLAIN runs without them."
+	natsSyncNote    = "The servers keep NATS's default file sync (every 2 minutes), so a write is answered once its deliveries are stored, not synced to disk, whereas the Badger rows (`durability sync`) sync before each answer."
+)
+
+// writesHeldNATS measures enqueue-only writes at 64 connections with the
+// queue in JetStream: on one NATS server, and on a cluster of three with
+// three replicas.
+func (b *bench) writesHeldNATS() ([]*row, error) {
+	note := func(what string) func() []string {
+		return func() []string {
+			return []string{what, natsServersNote, natsSyncNote, "How deliveries are held: " + b.pauseHow + "."}
+		}
+	}
+	return b.measureEach(throughputRow{
+		key:    "writes-paused-nats1",
+		title:  "Writes (PUT, unique ids, 1 KB), 64 connections, webhook paused (enqueue only), `storage nats` on 1 server",
+		setup:  sideSetup{hold: holdByPause, nats: 1},
+		rounds: b.rounds,
+		args:   b.writes(64),
+		note:   note("Measures enqueue-only writes with the queue in JetStream on one NATS server instead of Badger: each answer waits for the server's acknowledgement of the publish of its deliveries."),
+	}, throughputRow{
+		key:    "writes-paused-nats3",
+		title:  "Writes (PUT, unique ids, 1 KB), 64 connections, webhook paused (enqueue only), `storage nats` on a 3-server cluster, `replicas 3`",
+		setup:  sideSetup{hold: holdByPause, nats: 3},
+		rounds: b.rounds,
+		args:   b.writes(64),
+		note:   note("Measures the same writes with JetStream on a cluster of three NATS servers and three replicas: each answer waits until two of the three servers have stored its deliveries."),
 	})
+}
+
+// writesDeliveringNATS measures writes at 64 connections with delivery
+// running and the queue in JetStream on a cluster of three NATS servers.
+func (b *bench) writesDeliveringNATS() (*row, error) {
+	return b.measure(b.delivering("writes-delivering-nats3",
+		"Writes (PUT, unique ids, 1 KB), 64 connections, delivery running, `storage nats` on a 3-server cluster, `replicas 3`",
+		sideSetup{nats: 3},
+		func() []string {
+			return []string{"Measures writes while the workers fetch their deliveries from JetStream on a cluster of three NATS servers (three replicas), send them and acknowledge them.",
+				natsServersNote, natsSyncNote}
+		}))
 }
 
 // writesOneConnection measures writes one at a time, which the synced

@@ -27,6 +27,10 @@ type sideSetup struct {
 	record bool
 	// async runs the plugin with `durability async`.
 	async bool
+	// nats, when above 0, runs the plugin on `storage nats` instead of
+	// Badger: that many NATS servers (a cluster from 2 on), started fresh
+	// for the run, and as many replicas.
+	nats int
 }
 
 // Descriptions of how deliveries were held, for the results.
@@ -36,8 +40,8 @@ const (
 	heldByReceiverNote = "the receiver holds every call (webhook timeout 1h): each delivery worker waits on one call, so nothing more is claimed and each write costs exactly its enqueue"
 )
 
-// withSide starts what side s needs (a receiver and caddy), runs fn and
-// stops them again.
+// withSide starts what side s needs (a receiver, the NATS servers of a
+// PLUGIN side on `storage nats`, and caddy), runs fn and stops them again.
 func (b *bench) withSide(key string, s side, st sideSetup, fn func(c *caddyRun, r *receiver) error) error {
 	var flags []string
 	if st.hold != deliver {
@@ -54,6 +58,13 @@ func (b *bench) withSide(key string, s side, st sideSetup, fn func(c *caddyRun, 
 	hook := hookSetup{url: rcv.url(), retry: "3 1s", timeout: "10s", async: st.async}
 	if st.hold != deliver {
 		hook.timeout = "1h"
+	}
+	if s == plugin && st.nats > 0 {
+		if hook.nats, err = b.startNATS(st.nats); err != nil {
+			return err
+		}
+		// Stopped after caddy, which the deferred calls below stop first.
+		defer hook.nats.stop()
 	}
 	fmt.Fprintf(os.Stderr, "%s %s\n", key, s)
 	c, err := b.startCaddy(key, s, hook)

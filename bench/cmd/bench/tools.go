@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -88,6 +90,42 @@ func (r *receiver) waitCount(n int64, within time.Duration) (hook.Stats, error) 
 func (r *receiver) stop() {
 	if r != nil {
 		r.p.stop()
+	}
+}
+
+// natsRun is a running bench nats tool: NATS servers with JetStream.
+type natsRun struct {
+	p     *proc
+	nodes int
+	data  string // the servers' JetStream data, removed when they stop
+}
+
+// startNATS starts the given number of NATS servers, a cluster when there
+// are several, in a process of their own.
+func (b *bench) startNATS(nodes int) (*natsRun, error) {
+	dir, err := b.newDir("nats")
+	if err != nil {
+		return nil, err
+	}
+	data := filepath.Join(dir, "data")
+	p, err := startToolWithin(time.Minute, dir, "nats", b.tool("nats"), "-dir", data, "-nodes", strconv.Itoa(nodes))
+	if err != nil {
+		return nil, err
+	}
+	return &natsRun{p: p, nodes: nodes, data: data}, nil
+}
+
+// url returns the servers' client URLs, comma-separated.
+func (n *natsRun) url() string { return n.p.addr }
+
+// stop stops the servers and removes their data; their log stays.
+func (n *natsRun) stop() {
+	if n == nil {
+		return
+	}
+	n.p.stop()
+	if err := os.RemoveAll(n.data); err != nil {
+		fmt.Fprintf(os.Stderr, "bench: cannot remove %s: %v\n", n.data, err)
 	}
 }
 

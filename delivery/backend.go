@@ -21,6 +21,13 @@ type Backend interface {
 	Get(key string) (value []byte, ok bool, err error)
 	// Scan calls fn with every index record whose key starts with prefix.
 	Scan(prefix string, fn func(key string, value []byte) error) error
+	// Follow calls fn, from a goroutine of its own and one change at a
+	// time, with every index record under prefix (which ends in "/") that
+	// another process sharing the backend writes from now on: its new
+	// value, or nil when it was deleted. Changes made through this backend
+	// may come too. stop ends it. A backend that no other process shares
+	// has nothing to report.
+	Follow(prefix string, fn func(key string, value []byte)) (stop func(), err error)
 
 	// QueueStats counts the queue: depth is every pending delivery
 	// (including those being sent), due those due now, failed those kept
@@ -93,3 +100,9 @@ var _ Backend = (*Store)(nil)
 
 // subscribers returns the dispatchers running on the store.
 func (s *Store) subscribers() *subscribers { return &s.subs }
+
+// Follow reports nothing: a Store's directory is locked by its process, so
+// every change to it is made through it.
+func (s *Store) Follow(string, func(key string, value []byte)) (stop func(), err error) {
+	return func() {}, nil
+}

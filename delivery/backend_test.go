@@ -233,3 +233,37 @@ func TestBackendPause(t *testing.T) {
 		}
 	})
 }
+
+func TestBackendFollow(t *testing.T) {
+	urls := startNATS(t).URLs()
+	writer, reader := openTestJetStream(t, urls), openTestJetStream(t, urls)
+	type change struct{ key, value string }
+	got := make(chan change, 10)
+	stop, err := reader.Follow("!f/", func(key string, value []byte) {
+		got <- change{key, string(value)}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	ctx := context.Background()
+	if err := writer.Enqueue(ctx, Batch{Put: []KV{{Key: "!f/a", Value: []byte("1")}, {Key: "!other/b", Value: []byte("2")}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := writer.Enqueue(ctx, Batch{Delete: []string{"!f/a"}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []change{{"!f/a", "1"}, {"!f/a", ""}} {
+		select {
+		case c := <-got:
+			if c != want {
+				t.Fatalf("Follow reported %+v; want %+v", c, want)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("Follow reported nothing within 10s; want %+v", want)
+		}
+	}
+	if _, err := reader.Follow("!f", nil); err == nil {
+		t.Fatal("Follow of a prefix without a / was accepted")
+	}
+}

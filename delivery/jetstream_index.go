@@ -264,3 +264,40 @@ func (b *JetStream) Scan(prefix string, fn func(key string, value []byte) error)
 	}
 	return nil
 }
+
+// Follow calls fn with every change to the index records under prefix
+// (which ends in "/") from now on, made by any gateway on the bucket,
+// this one included.
+func (b *JetStream) Follow(prefix string, fn func(key string, value []byte)) (stop func(), err error) {
+	if !strings.HasSuffix(prefix, "/") || strings.Count(prefix, "/") != 1 {
+		return nil, fmt.Errorf("follow index records %q: the prefix must end in its only /", prefix)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	w, err := b.index.Watch(ctx, indexKeyPrefix+keyToken(prefix)+".*", jetstream.UpdatesOnly())
+	if err != nil {
+		cancel()
+		return nil, fmt.Errorf("follow index records %q: %w", prefix, err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for e := range w.Updates() {
+			if e == nil {
+				continue
+			}
+			key, ok := indexKeyOf(e.Key())
+			if !ok {
+				continue
+			}
+			if e.Operation() == jetstream.KeyValuePut {
+				fn(key, e.Value())
+			} else {
+				fn(key, nil)
+			}
+		}
+	}()
+	return func() {
+		cancel()
+		<-done
+	}, nil
+}

@@ -279,7 +279,7 @@ func TestUnusableStorageDir(t *testing.T) {
 	}
 	defer res.Body.Close()
 	body, _ := io.ReadAll(res.Body)
-	if res.StatusCode == 200 || !strings.Contains(string(body), "is not writable") || !strings.Contains(string(body), "set storage_dir to a writable directory") {
+	if res.StatusCode == 200 || !strings.Contains(string(body), "is not writable") || !strings.Contains(string(body), "set storage_dir (or storage badger's dir) to a writable directory") {
 		t.Fatalf("load with an unusable storage dir: %d %s", res.StatusCode, body)
 	}
 }

@@ -26,7 +26,8 @@ type call struct {
 	Path   string
 	Header http.Header
 	Body   []byte
-	Status int // the status the receiver answered with
+	Status int       // the status the receiver answered with
+	At     time.Time // when the receiver got it
 }
 
 // topic returns the call's X-Contentful-Topic.
@@ -61,7 +62,7 @@ func newReceiver(t *testing.T) *receiver {
 		body, _ := io.ReadAll(r.Body)
 		status := int(rx.status.Load())
 		rx.mu.Lock()
-		rx.calls = append(rx.calls, call{Method: r.Method, Path: r.URL.RequestURI(), Header: r.Header.Clone(), Body: body, Status: status})
+		rx.calls = append(rx.calls, call{Method: r.Method, Path: r.URL.RequestURI(), Header: r.Header.Clone(), Body: body, Status: status, At: time.Now()})
 		rx.mu.Unlock()
 		select {
 		case rx.added <- struct{}{}:
@@ -397,9 +398,7 @@ func (l *writeLoad) waitSucceeded(t *testing.T, n int) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		l.mu.Lock()
-		got := len(l.succeeded)
-		l.mu.Unlock()
+		got := l.count()
 		if got >= n {
 			return
 		}
@@ -408,6 +407,13 @@ func (l *writeLoad) waitSucceeded(t *testing.T, n int) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// count returns how many writes succeeded so far.
+func (l *writeLoad) count() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.succeeded)
 }
 
 // stop stops the clients and returns the ids of the writes that succeeded.

@@ -175,7 +175,7 @@ func (b *JetStream) connect(opts JetStreamOptions) error {
 			}
 		}),
 		nats.ReconnectHandler(func(nc *nats.Conn) {
-			b.log.Info("reconnected to NATS", zap.String("server", nc.ConnectedUrlRedacted()))
+			b.log.Info("reconnected to NATS", zap.String("server", nc.ConnectedAddr()))
 			b.subs.signal()
 		}),
 		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
@@ -198,12 +198,21 @@ func (b *JetStream) connect(opts JetStreamOptions) error {
 	return nil
 }
 
-// redactURLs lists urls with any password in them replaced.
+// redactURLs lists urls with any password, or a user name standing alone
+// (which NATS reads as a token), replaced.
 func redactURLs(urls []string) string {
 	out := make([]string, len(urls))
 	for i, u := range urls {
-		out[i] = u
-		if pu, err := url.Parse(u); err == nil {
+		pu, err := url.Parse(u)
+		switch {
+		case err != nil:
+			out[i] = fmt.Sprintf("(url %d, unreadable)", i+1)
+		case pu.User == nil:
+			out[i] = u
+		default:
+			if _, ok := pu.User.Password(); !ok {
+				pu.User = url.User("xxxxx")
+			}
 			out[i] = pu.Redacted()
 		}
 	}

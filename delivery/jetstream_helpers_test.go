@@ -34,3 +34,11 @@ func openTestJetStream(t testing.TB, urls []string) *JetStream {
 	})
 	return b
 }
+
+func TestRedactURLs(t *testing.T) {
+	got := redactURLs([]string{"nats://a:4222", "nats://gw:s3cret@b:4222", "nats://tok3n@c:4222", "nats://%zz@d"})
+	want := "nats://a:4222,nats://gw:xxxxx@b:4222,nats://xxxxx@c:4222,(url 4, unreadable)"
+	if got != want {
+		t.Fatalf("redactURLs = %q; want %q", got, want)
+	}
+}

@@ -123,14 +123,14 @@ type lease struct {
 // committer and value-log GC loop.
 func OpenStore(opts StoreOptions) (*Store, error) {
 	if opts.Dir == "" {
-		return nil, errors.New("storage dir is empty; set storage_dir to a writable directory")
+		return nil, errors.New("storage dir is empty; set storage_dir (or storage badger's dir) to a writable directory")
 	}
 	dir, err := filepath.Abs(opts.Dir)
 	if err != nil {
-		return nil, fmt.Errorf("storage dir %s: %w; set storage_dir to an absolute path", opts.Dir, err)
+		return nil, fmt.Errorf("storage dir %s: %w; set storage_dir (or storage badger's dir) to an absolute path", opts.Dir, err)
 	}
 	if err := checkWritable(dir); err != nil {
-		return nil, fmt.Errorf("storage dir %s is not writable: %w; set storage_dir to a writable directory", dir, err)
+		return nil, fmt.Errorf("storage dir %s is not writable: %w; set storage_dir (or storage badger's dir) to a writable directory", dir, err)
 	}
 	logger := opts.Logger
 	if logger == nil {
@@ -156,7 +156,7 @@ func OpenStore(opts StoreOptions) (*Store, error) {
 	db, err := badger.Open(bopts)
 	if err != nil {
 		if strings.Contains(err.Error(), "Cannot acquire directory lock") {
-			return nil, fmt.Errorf("open delivery store in %s: %w; another process uses this directory: stop it or set storage_dir to another directory", dir, err)
+			return nil, fmt.Errorf("open delivery store in %s: %w; another process uses this directory: stop it or set storage_dir (or storage badger's dir) to another directory", dir, err)
 		}
 		return nil, fmt.Errorf("open delivery store in %s: %w", dir, err)
 	}

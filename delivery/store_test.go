@@ -31,7 +31,7 @@ func TestOpenStoreErrors(t *testing.T) {
 		want []string
 	}{
 		{"empty", "", []string{"storage dir is empty", "set storage_dir"}},
-		{"below a file", filepath.Join(file, "data"), []string{"is not writable", "set storage_dir to a writable directory"}},
+		{"below a file", filepath.Join(file, "data"), []string{"is not writable", "set storage_dir (or storage badger's dir) to a writable directory"}},
 		{"in use", locked, []string{"another process uses this directory"}},
 	}
 	for _, tt := range tests {

@@ -80,6 +80,9 @@ func (t *Tracker) emitDue() (next time.Time, ok bool) {
 				t.docs = make(map[string]*window)
 				t.due = nil
 			}
+			if w.next != nil {
+				t.open(*w.next)
+			}
 		}
 		t.changed.Broadcast()
 		t.mu.Unlock()

@@ -155,6 +155,34 @@ func (t *Tracker) Restore(p Pending) {
 	if _, open := t.docs[p.Doc]; open {
 		return
 	}
+	t.open(p)
+}
+
+// Adopt takes in a window that another process sharing the store holds
+// (its Hold), so that the window is emitted even if that process stops; of
+// the processes that emit it, the store lets one win. A document without
+// an open window opens p's, due at p.WindowEnd. An open window with p's
+// event id takes p's draft when it is newer (a later Event.Time). An open
+// window with another id keeps p, to open once it has been emitted.
+func (t *Tracker) Adopt(p Pending) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	w := t.docs[p.Doc]
+	switch {
+	case w == nil:
+		t.open(p)
+	case w.ev.ID == p.Event.ID:
+		if p.Event.Time.After(w.ev.Time) {
+			w.ev = p.Event
+		}
+	case w.next == nil || w.next.Event.ID != p.Event.ID || p.Event.Time.After(w.next.Event.Time):
+		w.next = &p
+	}
+}
+
+// open opens the window p and schedules it; t.mu must be held and p.Doc
+// have no open window.
+func (t *Tracker) open(p Pending) {
 	end := int64(p.WindowEnd.Sub(t.base))
 	w := &window{doc: p.Doc, ev: p.Event, end: end, due: end}
 	t.docs[p.Doc] = w

@@ -19,6 +19,9 @@ type window struct {
 	// parked is true when the window fell due while holding and was taken
 	// off the heap; it goes back on when the Hold returns.
 	parked bool
+	// next is a window of the same document that another process sharing
+	// the store holds (Tracker.Adopt), opened once this one is emitted.
+	next *Pending
 }
 
 // windowHeap is a min-heap of windows ordered by due time, for container/heap.

@@ -129,6 +129,20 @@ func (r *Runner) Track(a *Action) {
 	}
 }
 
+// Adopt follows an action that another process sharing the store
+// recorded, so that its events are sent even if that process stops; of the
+// processes that finish it, the store lets one win (Sink.Finish). An
+// action followed already is left alone unless its schedule changed.
+func (r *Runner) Adopt(a *Action) {
+	r.mu.Lock()
+	old := r.actions[a.Key()]
+	r.mu.Unlock()
+	if old != nil && old.action.Due.Equal(a.Due) && old.action.Started.Equal(a.Started) {
+		return
+	}
+	r.Track(a)
+}
+
 // Cancel stops following the action with key, if any.
 func (r *Runner) Cancel(key string) {
 	r.mu.Lock()

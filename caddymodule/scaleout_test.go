@@ -176,3 +176,75 @@ func TestScaleOutOneAutoSavePerWindow(t *testing.T) {
 		}
 	}
 }
+
+// TestScaleOutGatewayDiesMidWindow saves an entry through one gateway and
+// kills that gateway with SIGKILL inside the auto_save window: the other
+// gateway on the same cluster emits the window's draft at its end.
+func TestScaleOutGatewayDiesMidWindow(t *testing.T) {
+	cluster := startNATSCluster(t, 3)
+	rx := newReceiver(t)
+	upstream := sharedCMS(t)
+	client := &http.Client{Timeout: 15 * time.Second}
+	window := "\t\tauto_save {\n\t\t\twindow 3s\n\t\t}"
+	cfgA, baseA := natsChildConfig(t, rx, cluster.URL(), upstream, window)
+	cfgB, baseB := natsChildConfig(t, rx, cluster.URL(), upstream, window)
+	a := startChild(t, cfgA, baseA+"/")
+	startChild(t, cfgB, baseB+"/")
+	ga := &gateway{t: t, base: baseA, client: client}
+
+	const path = "/spaces/sp1/environments/master/entries/orphan"
+	e := ga.write(201, "PUT", path, map[string]string{"X-Contentful-Content-Type": "post"}, `{"fields":{}}`)
+	ga.write(200, "PUT", path, map[string]string{"X-Contentful-Version": version(t, e), "X-Contentful-UI-Content-Auto-Save": "true"},
+		`{"fields":{"title":{"en-US":"kept"}}}`)
+	a.kill()
+	calls := rx.waitFor(t, 20*time.Second, "the auto_save from the other gateway", func(c []call) bool {
+		return countTopics(c, is("ContentManagement.Entry.auto_save")) == 1
+	})
+	for _, c := range calls {
+		if c.topic() == "ContentManagement.Entry.auto_save" && dig(c.json(t), "fields", "title", "en-US") != "kept" {
+			t.Errorf("auto_save body %s; want the held draft", c.Body)
+		}
+	}
+}
+
+// TestScaleOutGatewayDiesMidAction starts a bulk publish through one
+// gateway and kills it before the CMS has run the action: the other
+// gateway follows it and sends the publishes once a request to the space
+// brings it credentials.
+func TestScaleOutGatewayDiesMidAction(t *testing.T) {
+	cluster := startNATSCluster(t, 3)
+	rx := newReceiver(t)
+	sb := sandbox.New(sandbox.WithActionDelay(time.Second))
+	cms := httptest.NewServer(sb)
+	t.Cleanup(func() {
+		cms.Close()
+		sb.Close()
+	})
+	upstream := strings.TrimPrefix(cms.URL, "http://")
+	client := &http.Client{Timeout: 15 * time.Second}
+	cfgA, baseA := natsChildConfig(t, rx, cluster.URL(), upstream, "")
+	cfgB, baseB := natsChildConfig(t, rx, cluster.URL(), upstream, "")
+	a := startChild(t, cfgA, baseA+"/")
+	startChild(t, cfgB, baseB+"/")
+	ga := &gateway{t: t, base: baseA, cms: cms.URL, client: client}
+	gb := &gateway{t: t, base: baseB, cms: cms.URL, client: client}
+	const env = "/spaces/sp1/environments/master"
+
+	for _, id := range []string{"e1", "e2"} {
+		ga.write(201, "PUT", env+"/entries/"+id, map[string]string{"X-Contentful-Content-Type": "post"}, `{"fields":{}}`)
+	}
+	bulk := ga.write(201, "POST", env+"/bulk_actions/publish", nil, `{"entities":`+entryLinks("e1", "e2")+`}`)
+	bulkID := dig(bulk, "sys", "id").(string)
+	a.kill()
+
+	gb.waitBulkRan(env, bulkID)
+	gb.write(201, "PUT", env+"/entries/e3", map[string]string{"X-Contentful-Content-Type": "post"}, `{"fields":{}}`)
+	calls := rx.waitFor(t, 30*time.Second, "both publishes from the other gateway", func(calls []call) bool {
+		return countTopics(calls, is("ContentManagement.Entry.publish")) == 2
+	})
+	for _, c := range calls {
+		if c.topic() == "ContentManagement.Entry.publish" && c.Header.Get("X-Contentful-Bulk-Action-Id") != bulkID {
+			t.Errorf("publish of %s has x-contentful-bulk-action-id %q, want %q", callEntity(c), c.Header.Get("X-Contentful-Bulk-Action-Id"), bulkID)
+		}
+	}
+}

@@ -59,15 +59,9 @@ func (b *JetStream) setUp(opts JetStreamOptions) error {
 		}
 		*st.s = s
 	}
-	kv, err := b.js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
-		Bucket:      b.name + "_INDEX",
-		Description: "cms_events index records and pauses",
-		History:     1,
-		Storage:     jetstream.FileStorage,
-		Replicas:    opts.Replicas,
-	})
+	kv, err := b.bucket(ctx, opts)
 	if err != nil {
-		return fmt.Errorf("make JetStream key-value bucket %s_INDEX: %w", b.name, err)
+		return err
 	}
 	b.index = kv
 	if err := b.followCalls(); err != nil {
@@ -85,6 +79,46 @@ func (b *JetStream) setUp(opts JetStreamOptions) error {
 	}
 	b.wakeSub = sub
 	return nil
+}
+
+// bucket returns the index bucket, made if missing. Its reads go to the
+// stream's leader: a take compares the revision it read with the leader's,
+// and a follower's copy (a direct get) may be behind.
+func (b *JetStream) bucket(ctx context.Context, opts JetStreamOptions) (jetstream.KeyValue, error) {
+	name := b.name + "_INDEX"
+	kv, err := b.js.KeyValue(ctx, name)
+	if errors.Is(err, jetstream.ErrBucketNotFound) {
+		_, err = b.js.CreateKeyValue(ctx, jetstream.KeyValueConfig{
+			Bucket:      name,
+			Description: "cms_events index records and pauses",
+			History:     1,
+			Storage:     jetstream.FileStorage,
+			Replicas:    opts.Replicas,
+		})
+		if errors.Is(err, jetstream.ErrBucketExists) {
+			err = nil // made by another gateway meanwhile
+		}
+		if err == nil {
+			kv, err = b.js.KeyValue(ctx, name)
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("make JetStream key-value bucket %s: %w", name, err)
+	}
+	s, err := b.js.Stream(ctx, "KV_"+name)
+	if err != nil {
+		return nil, fmt.Errorf("read JetStream key-value bucket %s: %w", name, err)
+	}
+	if cfg := s.CachedInfo().Config; cfg.AllowDirect {
+		cfg.AllowDirect = false
+		if _, err := b.js.UpdateStream(ctx, cfg); err != nil {
+			return nil, fmt.Errorf("set up JetStream key-value bucket %s: %w", name, err)
+		}
+		if kv, err = b.js.KeyValue(ctx, name); err != nil {
+			return nil, fmt.Errorf("read JetStream key-value bucket %s: %w", name, err)
+		}
+	}
+	return kv, nil
 }
 
 // watchPauses loads the pause records and follows their changes, made by

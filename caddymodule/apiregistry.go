@@ -1,6 +1,7 @@
 package caddymodule
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
@@ -44,12 +45,14 @@ type apiSecret struct {
 type apiWebhook struct {
 	rec apiDefinition
 	wh  *events.Webhook
+	raw []byte // rec as stored
 }
 
 // apiRegistry holds the webhooks and signing secrets made through the
-// webhooks API, for every config that shares one storage directory. Every
-// change is committed (and synced) to the store before it applies, and it
-// applies at once to the running dispatchers.
+// webhooks API, for every config that shares one storage. Every change is
+// committed (and synced) to the store before it applies, and it applies at
+// once to the running dispatchers; changes that other gateways sharing the
+// store commit apply as they are followed (feeds).
 type apiRegistry struct {
 	store  delivery.Backend
 	logger *zap.Logger
@@ -58,72 +61,82 @@ type apiRegistry struct {
 	// the commit that applies it.
 	changes sync.Mutex
 
-	mu          sync.RWMutex
-	byID        map[string]*apiWebhook
-	bySpace     map[string][]*events.Webhook // for matching; replaced, never changed
-	secrets     map[string]apiSecret
-	dispatchers map[*delivery.Dispatcher]struct{}
+	mu      sync.RWMutex
+	byID    map[string]*apiWebhook
+	bySpace map[string][]*events.Webhook // for matching; replaced, never changed
+	secrets map[string]apiSecret
+	// dispatchers holds the attached dispatchers, each with the ids of
+	// the endpoints it had of its own (config webhooks, apps), which no
+	// API webhook replaces or removes.
+	dispatchers map[*delivery.Dispatcher]map[string]bool
 }
 
-// loadAPIRegistry reads what the webhooks API stored earlier. A record that
-// can no longer be read or compiled is logged and left out.
-func loadAPIRegistry(store delivery.Backend, logger *zap.Logger) (*apiRegistry, error) {
-	r := &apiRegistry{
+// newAPIRegistry returns an empty registry on store; its feeds fill it.
+func newAPIRegistry(store delivery.Backend, logger *zap.Logger) *apiRegistry {
+	return &apiRegistry{
 		store:       store,
 		logger:      logger,
 		byID:        make(map[string]*apiWebhook),
 		bySpace:     make(map[string][]*events.Webhook),
 		secrets:     make(map[string]apiSecret),
-		dispatchers: make(map[*delivery.Dispatcher]struct{}),
+		dispatchers: make(map[*delivery.Dispatcher]map[string]bool),
 	}
-	err := store.Scan(apiWebhookPrefix, func(key string, value []byte) error {
-		var rec apiDefinition
-		err := json.Unmarshal(value, &rec)
-		var wh *events.Webhook
-		if err == nil {
-			wh, err = events.Compile(rec.Definition)
-		}
-		if err != nil {
-			logger.Error("a stored webhook definition cannot be read; it makes no calls until it is made again through the webhooks API",
-				zap.String("key", key), zap.Error(err))
-			return nil
-		}
-		r.byID[wh.ID()] = &apiWebhook{rec: rec, wh: wh}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	err = store.Scan(apiSecretPrefix, func(key string, value []byte) error {
-		var s apiSecret
-		if err := json.Unmarshal(value, &s); err != nil || delivery.ValidSecret(s.Value) != nil {
-			logger.Error("a stored signing secret cannot be read; set it again through the webhooks API", zap.String("key", key))
-			return nil
-		}
-		r.secrets[strings.TrimPrefix(key, apiSecretPrefix)] = s
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	for space := range r.spaces() {
-		r.rebuildSpace(space)
-	}
-	return r, nil
 }
 
-// spaces returns the spaces that have API webhooks. r.mu must be held, or
-// r not yet shared.
-func (r *apiRegistry) spaces() map[string]bool {
-	out := make(map[string]bool)
-	for _, h := range r.byID {
-		out[h.rec.Space] = true
+// feeds returns the index namespaces the registry holds, with how a
+// stored record of each applies.
+func (r *apiRegistry) feeds() []indexFeed {
+	return []indexFeed{
+		{prefix: apiWebhookPrefix, apply: r.applyWebhookRecord},
+		{prefix: apiSecretPrefix, apply: r.applySecretRecord},
 	}
-	return out
+}
+
+// applyWebhookRecord applies the stored definition key, or its removal
+// (value nil). A record that cannot be read or compiled is logged and
+// changes nothing.
+func (r *apiRegistry) applyWebhookRecord(key string, value []byte) {
+	space, id, ok := strings.Cut(strings.TrimPrefix(key, apiWebhookPrefix), "/")
+	if !ok {
+		r.logger.Error("a stored webhook definition has a key of no webhook; it is left out", zap.String("key", key))
+		return
+	}
+	if value == nil {
+		r.removeWebhook(space, id)
+		return
+	}
+	var rec apiDefinition
+	err := json.Unmarshal(value, &rec)
+	var wh *events.Webhook
+	if err == nil {
+		wh, err = events.Compile(rec.Definition)
+	}
+	if err != nil {
+		r.logger.Error("a stored webhook definition cannot be read; it makes no calls until it is made again through the webhooks API",
+			zap.String("key", key), zap.Error(err))
+		return
+	}
+	r.setWebhook(&apiWebhook{rec: rec, wh: wh, raw: value})
+}
+
+// applySecretRecord applies the stored signing secret key, or its removal
+// (value nil). A secret that cannot be read is logged and changes nothing.
+func (r *apiRegistry) applySecretRecord(key string, value []byte) {
+	space := strings.TrimPrefix(key, apiSecretPrefix)
+	if value == nil {
+		r.removeSecret(space)
+		return
+	}
+	var s apiSecret
+	if err := json.Unmarshal(value, &s); err != nil || delivery.ValidSecret(s.Value) != nil {
+		r.logger.Error("a stored signing secret cannot be read; set it again through the webhooks API", zap.String("key", key))
+		return
+	}
+	r.setSecret(space, s)
 }
 
 // rebuildSpace recomputes the webhooks matched for a space's events, oldest
-// first. r.mu must be held for writing, or r not yet shared.
+// first. r.mu must be held for writing.
 func (r *apiRegistry) rebuildSpace(space string) {
 	var hooks []*apiWebhook
 	for _, h := range r.byID {
@@ -202,8 +215,12 @@ func (r *apiRegistry) list(space string) []*apiWebhook {
 func (r *apiRegistry) attach(endpoints map[string]*delivery.Endpoint, newDispatcher func(map[string]*delivery.Endpoint) *delivery.Dispatcher) *delivery.Dispatcher {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	own := make(map[string]bool, len(endpoints))
+	for id := range endpoints {
+		own[id] = true
+	}
 	for id, h := range r.byID {
-		if _, clash := endpoints[id]; clash {
+		if own[id] {
 			r.logger.Error("a webhook of the config has the id of a webhook made through the webhooks API; the API webhook makes no calls until one of them is renamed",
 				zap.String("webhook", id), zap.String("space", h.rec.Space))
 			continue
@@ -211,7 +228,7 @@ func (r *apiRegistry) attach(endpoints map[string]*delivery.Endpoint, newDispatc
 		endpoints[id] = newEndpoint(h.wh, "")
 	}
 	d := newDispatcher(endpoints)
-	r.dispatchers[d] = struct{}{}
+	r.dispatchers[d] = own
 	return d
 }
 
@@ -239,14 +256,33 @@ func (r *apiRegistry) putWebhook(rec apiDefinition, wh *events.Webhook) error {
 	if err := r.commit(delivery.Batch{Put: []delivery.KV{{Key: apiWebhookKey(rec.Space, wh.ID()), Value: raw}}}); err != nil {
 		return err
 	}
+	r.setWebhook(&apiWebhook{rec: rec, wh: wh, raw: raw})
+	return nil
+}
+
+// setWebhook applies a stored definition: matching and the dispatchers
+// use it from then on. The record held already changes nothing.
+func (r *apiRegistry) setWebhook(h *apiWebhook) {
+	id := h.wh.ID()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.byID[wh.ID()] = &apiWebhook{rec: rec, wh: wh}
-	r.rebuildSpace(rec.Space)
-	for d := range r.dispatchers {
-		d.SetEndpoint(newEndpoint(wh, ""))
+	old := r.byID[id]
+	if old != nil && bytes.Equal(old.raw, h.raw) {
+		return
 	}
-	return nil
+	r.byID[id] = h
+	r.rebuildSpace(h.rec.Space)
+	if old != nil && old.rec.Space != h.rec.Space {
+		r.rebuildSpace(old.rec.Space)
+	}
+	for d, own := range r.dispatchers {
+		if own[id] {
+			r.logger.Error("a webhook of the config has the id of a webhook made through the webhooks API; the API webhook makes no calls until one of them is renamed",
+				zap.String("webhook", id), zap.String("space", h.rec.Space))
+			continue
+		}
+		d.SetEndpoint(newEndpoint(h.wh, ""))
+	}
 }
 
 // deleteWebhook removes the API webhook id of space. Its queued
@@ -256,14 +292,24 @@ func (r *apiRegistry) deleteWebhook(space, id string) error {
 	if err := r.commit(delivery.Batch{Delete: []string{apiWebhookKey(space, id)}}); err != nil {
 		return err
 	}
+	r.removeWebhook(space, id)
+	return nil
+}
+
+// removeWebhook applies the removal of the API webhook id of space.
+func (r *apiRegistry) removeWebhook(space, id string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if h := r.byID[id]; h == nil || h.rec.Space != space {
+		return
+	}
 	delete(r.byID, id)
 	r.rebuildSpace(space)
-	for d := range r.dispatchers {
-		d.RemoveEndpoint(id)
+	for d, own := range r.dispatchers {
+		if !own[id] {
+			d.RemoveEndpoint(id)
+		}
 	}
-	return nil
 }
 
 // putSecret stores and applies the signing secret of a space. r.changes
@@ -276,10 +322,15 @@ func (r *apiRegistry) putSecret(space string, s apiSecret) error {
 	if err := r.commit(delivery.Batch{Put: []delivery.KV{{Key: apiSecretPrefix + space, Value: raw}}}); err != nil {
 		return err
 	}
+	r.setSecret(space, s)
+	return nil
+}
+
+// setSecret applies the signing secret of a space.
+func (r *apiRegistry) setSecret(space string, s apiSecret) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.secrets[space] = s
-	return nil
 }
 
 // deleteSecret removes the signing secret of a space. r.changes must be
@@ -288,10 +339,15 @@ func (r *apiRegistry) deleteSecret(space string) error {
 	if err := r.commit(delivery.Batch{Delete: []string{apiSecretPrefix + space}}); err != nil {
 		return err
 	}
+	r.removeSecret(space)
+	return nil
+}
+
+// removeSecret applies the removal of the signing secret of a space.
+func (r *apiRegistry) removeSecret(space string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	delete(r.secrets, space)
-	return nil
 }
 
 // apiWebhookKey is the index key of an API webhook.

@@ -1,6 +1,7 @@
 package caddymodule
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"slices"
@@ -46,14 +47,16 @@ type appSubscription struct {
 // appState is an app record with its compiled subscription.
 type appState struct {
 	rec appRecord
+	raw []byte          // rec as stored
 	wh  *events.Webhook // nil without a subscription
 }
 
 // appRegistry holds the Contentful apps the gateway learned from the writes
 // that passed through it (event subscriptions, signing secrets,
-// installations), for every config that shares one storage directory.
-// Each change is committed (synced) before the client gets its answer and
-// applies at once to the running dispatchers.
+// installations), for every config that shares one storage. Each change
+// is committed (synced) before the client gets its answer and applies at
+// once to the running dispatchers; changes that other gateways sharing the
+// store commit apply as they are followed (feeds).
 type appRegistry struct {
 	store  delivery.Backend
 	logger *zap.Logger
@@ -73,9 +76,9 @@ type appRegistry struct {
 // on the hot path of every write.
 type envKey struct{ space, env string }
 
-// loadAppRegistry reads what was learned of apps earlier.
-func loadAppRegistry(store delivery.Backend, logger *zap.Logger) (*appRegistry, error) {
-	r := &appRegistry{
+// newAppRegistry returns an empty registry on store; its feeds fill it.
+func newAppRegistry(store delivery.Backend, logger *zap.Logger) *appRegistry {
+	return &appRegistry{
 		store:       store,
 		logger:      logger,
 		apps:        make(map[string]*appState),
@@ -84,27 +87,42 @@ func loadAppRegistry(store delivery.Backend, logger *zap.Logger) (*appRegistry, 
 		asked:       make(map[envKey]bool),
 		dispatchers: make(map[*delivery.Dispatcher]struct{}),
 	}
-	err := store.Scan(appPrefix, func(key string, value []byte) error {
-		var rec appRecord
-		id := strings.TrimPrefix(key, appPrefix)
-		if err := json.Unmarshal(value, &rec); err != nil {
-			logger.Error("a stored app record cannot be read; it is learned again from the next write of its subscription", zap.String("app", id), zap.Error(err))
-			return nil
-		}
-		r.apps[id] = r.compile(id, rec)
-		return nil
-	})
-	if err != nil {
-		return nil, err
+}
+
+// feeds returns the index namespaces the registry holds, with how a
+// stored record of each applies.
+func (r *appRegistry) feeds() []indexFeed {
+	return []indexFeed{
+		{prefix: appPrefix, apply: r.applyAppRecord},
+		{prefix: appInstallPrefix, apply: r.applyInstallRecord},
 	}
-	err = store.Scan(appInstallPrefix, func(key string, _ []byte) error {
-		parts := strings.Split(strings.TrimPrefix(key, appInstallPrefix), "/")
-		if len(parts) == 3 {
-			r.addInstall(envKey{parts[0], parts[1]}, parts[2])
-		}
-		return nil
-	})
-	return r, err
+}
+
+// applyAppRecord applies the stored record key of an app, or its removal
+// (value nil). A record that cannot be read is logged and changes nothing.
+func (r *appRegistry) applyAppRecord(key string, value []byte) {
+	id := strings.TrimPrefix(key, appPrefix)
+	if value == nil {
+		r.removeApp(id)
+		return
+	}
+	var rec appRecord
+	if err := json.Unmarshal(value, &rec); err != nil {
+		r.logger.Error("a stored app record cannot be read; it is learned again from the next write of its subscription", zap.String("app", id), zap.Error(err))
+		return
+	}
+	r.setApp(id, rec, value)
+}
+
+// applyInstallRecord applies the stored installation key
+// (space/environment/app), or its removal (value nil).
+func (r *appRegistry) applyInstallRecord(key string, value []byte) {
+	parts := strings.Split(strings.TrimPrefix(key, appInstallPrefix), "/")
+	if len(parts) != 3 {
+		r.logger.Error("a stored app installation has a key of no installation; it is left out", zap.String("key", key))
+		return
+	}
+	r.setInstalled(envKey{parts[0], parts[1]}, parts[2], value != nil)
 }
 
 // compile makes the app's state; a subscription that does not compile is
@@ -151,13 +169,24 @@ func appTopic(t string) string {
 	return t
 }
 
-// addInstall records an installation in memory. r.mu must be held for
-// writing, or r not yet shared.
-func (r *appRegistry) addInstall(at envKey, app string) {
-	if r.installs[at] == nil {
-		r.installs[at] = make(map[string]bool)
+// setInstalled applies an installation of app in an environment, or its
+// removal, and counts it as a change of the environment's installations
+// unless they had it so already.
+func (r *appRegistry) setInstalled(at envKey, app string, installed bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.installs[at][app] == installed {
+		return
 	}
-	r.installs[at][app] = true
+	if installed {
+		if r.installs[at] == nil {
+			r.installs[at] = make(map[string]bool)
+		}
+		r.installs[at][app] = true
+	} else {
+		delete(r.installs[at], app)
+	}
+	r.changed[at]++
 }
 
 // endpoint returns the delivery side of an app's subscription.
@@ -267,9 +296,20 @@ func (r *appRegistry) update(app, org string, change func(*appRecord)) error {
 	if err := r.store.Enqueue(context.Background(), delivery.Batch{Sync: true, Put: []delivery.KV{{Key: appPrefix + app, Value: raw}}}); err != nil {
 		return err
 	}
-	st := r.compile(app, rec)
+	r.setApp(app, rec, raw)
+	return nil
+}
+
+// setApp applies the record of an app, stored as raw: its subscription
+// goes to the dispatchers. The record held already changes nothing.
+func (r *appRegistry) setApp(app string, rec appRecord, raw []byte) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if held := r.apps[app]; held != nil && bytes.Equal(held.raw, raw) {
+		return
+	}
+	st := r.compile(app, rec)
+	st.raw = raw
 	r.apps[app] = st
 	for d := range r.dispatchers {
 		if st.wh != nil {
@@ -278,7 +318,19 @@ func (r *appRegistry) update(app, org string, change func(*appRecord)) error {
 			d.RemoveEndpoint(appEndpointPrefix + app)
 		}
 	}
-	return nil
+}
+
+// removeApp applies the removal of an app's record.
+func (r *appRegistry) removeApp(app string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.apps[app] == nil {
+		return
+	}
+	delete(r.apps, app)
+	for d := range r.dispatchers {
+		d.RemoveEndpoint(appEndpointPrefix + app)
+	}
 }
 
 // installWrites adds to batch the change an AppInstallation event makes to
@@ -290,17 +342,7 @@ func (r *appRegistry) installWrites(space, env, app string, deleted bool, batch 
 	} else {
 		batch.Put = append(batch.Put, delivery.KV{Key: key, Value: []byte("{}")})
 	}
-	return func() {
-		r.mu.Lock()
-		defer r.mu.Unlock()
-		at := envKey{space, env}
-		if deleted {
-			delete(r.installs[at], app)
-		} else {
-			r.addInstall(at, app)
-		}
-		r.changed[at]++
-	}
+	return func() { r.setInstalled(envKey{space, env}, app, !deleted) }
 }
 
 // generation returns how often the installations of an environment

@@ -29,18 +29,10 @@ func TestEnqueueFailureStillAnswers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	api, err := loadAPIRegistry(store, zap.NewNop())
-	if err != nil {
-		t.Fatal(err)
-	}
-	apps, err := loadAppRegistry(store, zap.NewNop())
-	if err != nil {
-		t.Fatal(err)
-	}
 	if err := store.Close(); err != nil {
 		t.Fatal(err)
 	}
-	sh := &shared{store: store, api: api, apps: apps, aliases: events.NewAliasTable(), runner: followup.New(followup.Options{})}
+	sh := &shared{store: store, api: newAPIRegistry(store, zap.NewNop()), apps: newAppRegistry(store, zap.NewNop()), aliases: events.NewAliasTable(), runner: followup.New(followup.Options{})}
 	sh.aliasesAsked.Store("sp1", true) // no alias fetch beside the write
 	sh.apps.markAsked("sp1", "master") // and no app installations fetch
 	wh, err := events.Compile(events.Definition{Name: "hook", URL: "http://127.0.0.1:1/hook", Topics: []string{"*.*"}})
@@ -83,11 +75,7 @@ func TestDuplicateWebhookIDs(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	api, err := loadAPIRegistry(store, zap.NewNop())
-	if err != nil {
-		t.Fatal(err)
-	}
-	app := &App{endpoints: &endpointSet{ids: map[string]*delivery.Endpoint{}}, shared: &shared{store: store, api: api}}
+	app := &App{endpoints: &endpointSet{ids: map[string]*delivery.Endpoint{}}, shared: &shared{store: store, api: newAPIRegistry(store, zap.NewNop())}}
 	first, _ := events.Compile(events.Definition{Name: "Rebuild site", URL: "https://a.example/", Topics: []string{"*.*"}})
 	second, _ := events.Compile(events.Definition{Name: "rebuild  SITE!", URL: "https://b.example/", Topics: []string{"*.*"}})
 	if err := app.register([]*events.Webhook{first}, []*delivery.Endpoint{newEndpoint(first, "")}); err != nil {

@@ -1,9 +1,12 @@
 package caddymodule
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -73,8 +76,16 @@ type shared struct {
 	// signing secrets and installations.
 	apps *appRegistry
 
+	// stopFollowing stops applying to api and apps the changes made
+	// through the store by any gateway sharing it.
+	stopFollowing func()
+
 	// unheld holds the ids of auto_save windows a Hold failed for.
 	unheld sync.Map
+
+	// stopAdopting stops taking in the auto_save windows and followed
+	// actions of other gateways sharing the storage.
+	stopAdopting func()
 
 	current   atomic.Pointer[App]
 	startOnce sync.Once
@@ -111,37 +122,48 @@ func releaseShared(key string) error {
 }
 
 // openShared loads what the open store holds (definitions, apps, aliases,
-// pending auto_save windows, followed actions). On an error it closes the
-// store.
+// pending auto_save windows, followed actions), and follows the changes
+// made to the definitions and apps through the store. On an error it
+// closes the store.
 func openShared(store delivery.Backend, logger *zap.Logger) (*shared, error) {
 	sh := &shared{store: store, logger: logger, aliases: events.NewAliasTable()}
+	sh.api = newAPIRegistry(store, logger.Named("webhooks_api"))
+	sh.apps = newAppRegistry(store, logger.Named("apps"))
 	var err error
-	sh.api, err = loadAPIRegistry(store, logger.Named("webhooks_api"))
-	if err == nil {
-		sh.apps, err = loadAppRegistry(store, logger.Named("apps"))
-	}
-	if err == nil {
-		err = sh.loadAliases()
-	}
+	sh.stopFollowing, err = followIndex(store, slices.Concat(sh.api.feeds(), sh.apps.feeds())...)
 	if err != nil {
 		store.Close()
 		return nil, err
 	}
+	if err = sh.loadAliases(); err != nil {
+		sh.stopFollowing()
+		store.Close()
+		return nil, err
+	}
 	sh.tracker = autosave.New(autosave.Options{Sink: sh, Logger: logger.Named("auto_save")})
-	err = store.Scan(heldPrefix, func(_ string, value []byte) error {
-		var p autosave.Pending
-		if err := json.Unmarshal(value, &p); err != nil || p.Event == nil {
-			logger.Error("unreadable pending auto_save window dropped", zap.Error(err))
-			return nil
-		}
-		sh.tracker.Restore(p)
-		return nil
-	})
+	sh.runner = followup.New(followup.Options{Fetcher: sh, Sink: sh, Logger: logger.Named("followup")})
+	// Other gateways' changes are followed before the records are read,
+	// so that none made in between is missed.
+	sh.stopAdopting, err = sh.adoptOthers()
 	if err == nil {
-		sh.runner = followup.New(followup.Options{Fetcher: sh, Sink: sh, Logger: logger.Named("followup")})
+		err = store.Scan(heldPrefix, func(_ string, value []byte) error {
+			var p autosave.Pending
+			if err := json.Unmarshal(value, &p); err != nil || p.Event == nil {
+				logger.Error("unreadable pending auto_save window dropped", zap.Error(err))
+				return nil
+			}
+			sh.tracker.Restore(p)
+			return nil
+		})
+	}
+	if err == nil {
 		err = sh.restoreFollowed()
 	}
+	if err != nil && sh.stopAdopting != nil {
+		sh.stopAdopting()
+	}
 	if err != nil {
+		sh.stopFollowing()
 		store.Close()
 		return nil, err
 	}
@@ -180,33 +202,43 @@ func (sh *shared) Hold(p autosave.Pending) error {
 // no config runs.
 var errNoConfig = errors.New("no running config to deliver the event with; retrying")
 
+// maxEmitTries bounds how often Emit reads the held draft again when a
+// save through another gateway changed it meanwhile.
+const maxEmitTries = 10
+
 // Emit queues the deliveries of a closed window's event and drops the held
-// draft, in one commit. Gateways sharing the storage each track the saves
-// they received, but only the one whose draft is held when the window ends
-// emits: a save through another gateway replaced the held draft, and that
-// gateway emits the window's latest draft at its own end.
+// draft, in one commit. What is emitted is the held draft, the latest save
+// of the window through any gateway sharing the storage; of the gateways
+// whose trackers end the window, the first to take the record emits it,
+// and the others find it gone.
 func (sh *shared) Emit(p autosave.Pending) error {
+	key := heldPrefix + p.Doc
 	if _, failed := sh.unheld.Load(p.Event.ID); failed {
 		// A Hold of the window failed: its draft may not be held, and is
 		// emitted all the same.
-		err := sh.queueEvents(delivery.Batch{Delete: []string{heldPrefix + p.Doc}}, events.Derived{Event: p.Event})
+		err := sh.queueEvents(delivery.Batch{Delete: []string{key}}, events.Derived{Event: p.Event})
 		if err == nil {
 			sh.unheld.Delete(p.Event.ID)
 		}
 		return err
 	}
-	take := &delivery.Take{Key: heldPrefix + p.Doc, Match: func(value []byte) bool {
-		var held struct {
-			Event struct{ ID string }
+	for range maxEmitTries {
+		v, ok, err := sh.store.Get(key)
+		if err != nil {
+			return err
 		}
-		return json.Unmarshal(value, &held) == nil && held.Event.ID == p.Event.ID
-	}}
-	err := sh.queueEvents(delivery.Batch{Take: take}, events.Derived{Event: p.Event})
-	if errors.Is(err, delivery.ErrTaken) {
-		sh.logger.Debug("auto_save window emitted by another gateway", zap.String("document", p.Doc))
-		return nil
+		var held autosave.Pending
+		if !ok || json.Unmarshal(v, &held) != nil || held.Event == nil || held.Event.ID != p.Event.ID {
+			sh.logger.Debug("auto_save window emitted by another gateway", zap.String("document", p.Doc))
+			return nil
+		}
+		take := &delivery.Take{Key: key, Match: func(now []byte) bool { return bytes.Equal(now, v) }}
+		err = sh.queueEvents(delivery.Batch{Take: take}, events.Derived{Event: held.Event})
+		if !errors.Is(err, delivery.ErrTaken) {
+			return err
+		}
 	}
-	return err
+	return fmt.Errorf("the held draft of %s kept changing through other gateways; emitting it at the next try", p.Doc)
 }
 
 // queueEvents commits batch together with the index changes of events
@@ -232,11 +264,14 @@ func (sh *shared) queueEvents(batch delivery.Batch, done ...events.Derived) erro
 	return nil
 }
 
-// Destruct stops the tracker (open windows stay held) and closes the store.
+// Destruct stops the tracker (open windows stay held) and the following
+// of the registries, and closes the store.
 func (sh *shared) Destruct() error {
 	ctx, cancel := context.WithTimeout(context.Background(), stopGrace)
 	defer cancel()
+	sh.stopAdopting()
 	err := errors.Join(sh.tracker.Stop(ctx), sh.runner.Stop(ctx))
+	sh.stopFollowing()
 	return errors.Join(err, sh.store.Close())
 }
 

@@ -230,29 +230,52 @@ func TestKillUnderLoad(t *testing.T) {
 // credentials again.
 func TestCrashKeepsFollowedAction(t *testing.T) {
 	rx := newReceiver(t)
+	cms := slowActionCMS(t)
+	caddyfile, base := childConfigTo(t, rx, t.TempDir(), "", strings.TrimPrefix(cms, "http://"))
+	g := &gateway{t: t, base: base, cms: cms, client: &http.Client{Timeout: 10 * time.Second}}
+
+	first := startChild(t, caddyfile, base+"/")
+	bulkID := g.startBulkPublish("e1", "e2")
+	first.kill()
+
+	startChild(t, caddyfile, base+"/")
+	g.waitBulkRan(masterEnv, bulkID)
+	g.write(201, "PUT", masterEnv+"/entries/e3", map[string]string{"X-Contentful-Content-Type": "post"}, `{"fields":{}}`)
+	checkBulkPublishes(t, rx, bulkID, "e1", "e2")
+}
+
+// masterEnv is the path of the master environment of space sp1.
+const masterEnv = "/spaces/sp1/environments/master"
+
+// slowActionCMS starts a sandbox CMS that runs bulk actions a second after
+// they are made, and returns its URL.
+func slowActionCMS(t *testing.T) string {
+	t.Helper()
 	sb := sandbox.New(sandbox.WithActionDelay(time.Second))
 	cms := httptest.NewServer(sb)
 	t.Cleanup(func() {
 		cms.Close()
 		sb.Close()
 	})
-	caddyfile, base := childConfigTo(t, rx, t.TempDir(), "", strings.TrimPrefix(cms.URL, "http://"))
-	g := &gateway{t: t, base: base, cms: cms.URL, client: &http.Client{Timeout: 10 * time.Second}}
-	const env = "/spaces/sp1/environments/master"
+	return cms.URL
+}
 
-	first := startChild(t, caddyfile, base+"/")
-	for _, id := range []string{"e1", "e2"} {
-		g.write(201, "PUT", env+"/entries/"+id, map[string]string{"X-Contentful-Content-Type": "post"}, `{"fields":{}}`)
+// startBulkPublish makes the entries through g and starts a bulk publish
+// of them; it returns the bulk action's id.
+func (g *gateway) startBulkPublish(ids ...string) string {
+	for _, id := range ids {
+		g.write(201, "PUT", masterEnv+"/entries/"+id, map[string]string{"X-Contentful-Content-Type": "post"}, `{"fields":{}}`)
 	}
-	bulk := g.write(201, "POST", env+"/bulk_actions/publish", nil, `{"entities":`+entryLinks("e1", "e2")+`}`)
-	bulkID := dig(bulk, "sys", "id").(string)
-	first.kill()
+	bulk := g.write(201, "POST", masterEnv+"/bulk_actions/publish", nil, `{"entities":`+entryLinks(ids...)+`}`)
+	return dig(bulk, "sys", "id").(string)
+}
 
-	startChild(t, caddyfile, base+"/")
-	g.waitBulkRan(env, bulkID)
-	g.write(201, "PUT", env+"/entries/e3", map[string]string{"X-Contentful-Content-Type": "post"}, `{"fields":{}}`)
-	calls := rx.waitFor(t, 30*time.Second, "both publishes after the restart", func(calls []call) bool {
-		return countTopics(calls, is("ContentManagement.Entry.publish")) == 2
+// checkBulkPublishes waits for a publish of each entry and checks that
+// each names the bulk action.
+func checkBulkPublishes(t *testing.T, rx *receiver, bulkID string, ids ...string) {
+	t.Helper()
+	calls := rx.waitFor(t, 30*time.Second, "the bulk action's publishes", func(calls []call) bool {
+		return countTopics(calls, is("ContentManagement.Entry.publish")) == len(ids)
 	})
 	for _, c := range calls {
 		if c.topic() == "ContentManagement.Entry.publish" && c.Header.Get("X-Contentful-Bulk-Action-Id") != bulkID {

@@ -69,6 +69,19 @@ http://127.0.0.1:%[4]d {
 	return caddyfile, fmt.Sprintf("http://127.0.0.1:%d", gw)
 }
 
+// startNATSPair starts two gateways as child processes on the NATS
+// servers at natsURL, in front of upstream, with one webhook to rx and the
+// handler lines given; it returns the first process and both gateways.
+func startNATSPair(t *testing.T, rx *receiver, natsURL, upstream, handler string) (first *child, a, b *gateway) {
+	t.Helper()
+	client := &http.Client{Timeout: 15 * time.Second}
+	cfgA, baseA := natsChildConfig(t, rx, natsURL, upstream, handler)
+	cfgB, baseB := natsChildConfig(t, rx, natsURL, upstream, handler)
+	first = startChild(t, cfgA, baseA+"/")
+	startChild(t, cfgB, baseB+"/")
+	return first, &gateway{t: t, base: baseA, client: client}, &gateway{t: t, base: baseB, client: client}
+}
+
 // idempotencyKey matches an X-Contentful-Idempotency-Key.
 var idempotencyKey = regexp.MustCompile(`^[0-9a-f]{64}$`)
 
@@ -81,15 +94,10 @@ var idempotencyKey = regexp.MustCompile(`^[0-9a-f]{64}$`)
 func TestScaleOutSurvivesKills(t *testing.T) {
 	cluster := startNATSCluster(t, 3)
 	rx := newReceiver(t)
-	upstream := sharedCMS(t)
-	client := &http.Client{Timeout: 15 * time.Second}
-	cfgA, baseA := natsChildConfig(t, rx, cluster.URL(), upstream, "")
-	cfgB, baseB := natsChildConfig(t, rx, cluster.URL(), upstream, "")
-	a := startChild(t, cfgA, baseA+"/")
-	startChild(t, cfgB, baseB+"/")
+	a, ga, gb := startNATSPair(t, rx, cluster.URL(), sharedCMS(t), "")
 
-	la := startWriteLoad(&gateway{t: t, base: baseA, client: client}, "a", 4)
-	lb := startWriteLoad(&gateway{t: t, base: baseB, client: client}, "b", 4)
+	la := startWriteLoad(ga, "a", 4)
+	lb := startWriteLoad(gb, "b", 4)
 	la.waitSucceeded(t, 100)
 	lb.waitSucceeded(t, 100)
 	killed := time.Now()
@@ -135,14 +143,8 @@ func TestScaleOutSurvivesKills(t *testing.T) {
 func TestScaleOutOneAutoSavePerWindow(t *testing.T) {
 	cluster := startNATSCluster(t, 3)
 	rx := newReceiver(t)
-	upstream := sharedCMS(t)
-	client := &http.Client{Timeout: 15 * time.Second}
-	window := "\t\tauto_save {\n\t\t\twindow 2s\n\t\t}"
-	cfgA, baseA := natsChildConfig(t, rx, cluster.URL(), upstream, window)
-	cfgB, baseB := natsChildConfig(t, rx, cluster.URL(), upstream, window)
-	startChild(t, cfgA, baseA+"/")
-	startChild(t, cfgB, baseB+"/")
-	gws := []*gateway{{t: t, base: baseA, client: client}, {t: t, base: baseB, client: client}}
+	_, ga, gb := startNATSPair(t, rx, cluster.URL(), sharedCMS(t), "\t\tauto_save {\n\t\t\twindow 2s\n\t\t}")
+	gws := []*gateway{ga, gb}
 
 	const path = "/spaces/sp1/environments/master/entries/shared-doc"
 	e := gws[0].write(201, "PUT", path, map[string]string{"X-Contentful-Content-Type": "post"}, `{"fields":{}}`)
@@ -183,14 +185,7 @@ func TestScaleOutOneAutoSavePerWindow(t *testing.T) {
 func TestScaleOutGatewayDiesMidWindow(t *testing.T) {
 	cluster := startNATSCluster(t, 3)
 	rx := newReceiver(t)
-	upstream := sharedCMS(t)
-	client := &http.Client{Timeout: 15 * time.Second}
-	window := "\t\tauto_save {\n\t\t\twindow 3s\n\t\t}"
-	cfgA, baseA := natsChildConfig(t, rx, cluster.URL(), upstream, window)
-	cfgB, baseB := natsChildConfig(t, rx, cluster.URL(), upstream, window)
-	a := startChild(t, cfgA, baseA+"/")
-	startChild(t, cfgB, baseB+"/")
-	ga := &gateway{t: t, base: baseA, client: client}
+	a, ga, _ := startNATSPair(t, rx, cluster.URL(), sharedCMS(t), "\t\tauto_save {\n\t\t\twindow 3s\n\t\t}")
 
 	const path = "/spaces/sp1/environments/master/entries/orphan"
 	e := ga.write(201, "PUT", path, map[string]string{"X-Contentful-Content-Type": "post"}, `{"fields":{}}`)
@@ -214,37 +209,14 @@ func TestScaleOutGatewayDiesMidWindow(t *testing.T) {
 func TestScaleOutGatewayDiesMidAction(t *testing.T) {
 	cluster := startNATSCluster(t, 3)
 	rx := newReceiver(t)
-	sb := sandbox.New(sandbox.WithActionDelay(time.Second))
-	cms := httptest.NewServer(sb)
-	t.Cleanup(func() {
-		cms.Close()
-		sb.Close()
-	})
-	upstream := strings.TrimPrefix(cms.URL, "http://")
-	client := &http.Client{Timeout: 15 * time.Second}
-	cfgA, baseA := natsChildConfig(t, rx, cluster.URL(), upstream, "")
-	cfgB, baseB := natsChildConfig(t, rx, cluster.URL(), upstream, "")
-	a := startChild(t, cfgA, baseA+"/")
-	startChild(t, cfgB, baseB+"/")
-	ga := &gateway{t: t, base: baseA, cms: cms.URL, client: client}
-	gb := &gateway{t: t, base: baseB, cms: cms.URL, client: client}
-	const env = "/spaces/sp1/environments/master"
+	cms := slowActionCMS(t)
+	a, ga, gb := startNATSPair(t, rx, cluster.URL(), strings.TrimPrefix(cms, "http://"), "")
+	ga.cms, gb.cms = cms, cms
 
-	for _, id := range []string{"e1", "e2"} {
-		ga.write(201, "PUT", env+"/entries/"+id, map[string]string{"X-Contentful-Content-Type": "post"}, `{"fields":{}}`)
-	}
-	bulk := ga.write(201, "POST", env+"/bulk_actions/publish", nil, `{"entities":`+entryLinks("e1", "e2")+`}`)
-	bulkID := dig(bulk, "sys", "id").(string)
+	bulkID := ga.startBulkPublish("e1", "e2")
 	a.kill()
 
-	gb.waitBulkRan(env, bulkID)
-	gb.write(201, "PUT", env+"/entries/e3", map[string]string{"X-Contentful-Content-Type": "post"}, `{"fields":{}}`)
-	calls := rx.waitFor(t, 30*time.Second, "both publishes from the other gateway", func(calls []call) bool {
-		return countTopics(calls, is("ContentManagement.Entry.publish")) == 2
-	})
-	for _, c := range calls {
-		if c.topic() == "ContentManagement.Entry.publish" && c.Header.Get("X-Contentful-Bulk-Action-Id") != bulkID {
-			t.Errorf("publish of %s has x-contentful-bulk-action-id %q, want %q", callEntity(c), c.Header.Get("X-Contentful-Bulk-Action-Id"), bulkID)
-		}
-	}
+	gb.waitBulkRan(masterEnv, bulkID)
+	gb.write(201, "PUT", masterEnv+"/entries/e3", map[string]string{"X-Contentful-Content-Type": "post"}, `{"fields":{}}`)
+	checkBulkPublishes(t, rx, bulkID, "e1", "e2")
 }

@@ -16,20 +16,9 @@ import (
 // queued, as the queue cannot be searched cheaply. An unknown call gives
 // an error wrapping ErrNotFound.
 func (b *JetStream) Redeliver(webhookID, callID string) error {
-	var ex callExtra
-	ok, err := b.readCallRecord(webhookID, callID, func(v []byte) error {
-		var err error
-		_, ex, err = decodeCall(v)
-		return err
-	})
+	ex, err := callToRedeliver(webhookID, callID, b.readCallRecord)
 	if err != nil {
 		return err
-	}
-	if !ok {
-		return fmt.Errorf("call %s of webhook %s: %w (the call log keeps the last %d calls)", callID, webhookID, ErrNotFound, MaxCallsPerWebhook)
-	}
-	if ex.Event == nil {
-		return fmt.Errorf("call %s of webhook %s holds no event to redeliver", callID, webhookID)
 	}
 	now := time.Now()
 	if !ex.Delivered {

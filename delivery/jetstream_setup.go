@@ -53,7 +53,7 @@ func (b *JetStream) setUp(opts JetStreamOptions) error {
 	for _, st := range streams {
 		st.cfg.Storage = jetstream.FileStorage
 		st.cfg.Replicas = opts.Replicas
-		s, err := b.js.CreateOrUpdateStream(ctx, st.cfg)
+		s, err := b.createStream(ctx, st.cfg)
 		if err != nil {
 			return fmt.Errorf("make JetStream stream %s: %w; check that JetStream is enabled on the servers and that replicas (%d) is at most the cluster size", st.cfg.Name, err, opts.Replicas)
 		}
@@ -80,6 +80,32 @@ func (b *JetStream) setUp(opts JetStreamOptions) error {
 	b.wakeSub = sub
 	return nil
 }
+
+// createStream makes or updates a stream, trying again until ctx ends
+// while the servers cannot place it: a cluster that has just started, or
+// lost a server, may not know its peers for a moment.
+func (b *JetStream) createStream(ctx context.Context, cfg jetstream.StreamConfig) (jetstream.Stream, error) {
+	for {
+		s, err := b.js.CreateOrUpdateStream(ctx, cfg)
+		var apiErr *jetstream.APIError
+		if err == nil || !errors.As(err, &apiErr) || apiErr.ErrorCode != jsErrCodeNoPeers && apiErr.ErrorCode != jsErrCodeUnavailable {
+			return s, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+}
+
+// The servers' error codes for a stream they have no peers to place on
+// ("no suitable peers for placement") and for a cluster without a leader
+// ("JetStream system temporarily unavailable").
+const (
+	jsErrCodeNoPeers     jetstream.ErrorCode = 10005
+	jsErrCodeUnavailable jetstream.ErrorCode = 10008
+)
 
 // bucket returns the index bucket, made if missing. Its reads go to the
 // stream's leader: a take compares the revision it read with the leader's,

@@ -25,30 +25,41 @@ const redeliverChunk = 1000
 // (with the same idempotency key: it is the same event). An unknown call
 // gives an error wrapping ErrNotFound.
 func (s *Store) Redeliver(webhookID, callID string) error {
-	var ex callExtra
-	ok, err := s.readCallRecord(webhookID, callID, func(v []byte) error {
-		var err error
-		_, ex, err = decodeCall(v)
-		return err
-	})
+	ex, err := callToRedeliver(webhookID, callID, s.readCallRecord)
 	if err != nil {
 		return err
 	}
-	if !ok {
-		return fmt.Errorf("call %s of webhook %s: %w (the call log keeps the last %d calls)", callID, webhookID, ErrNotFound, MaxCallsPerWebhook)
-	}
-	if ex.Event == nil {
-		return fmt.Errorf("call %s of webhook %s holds no event to redeliver", callID, webhookID)
-	}
 	now := time.Now()
 	o := newOp(func(txn *badger.Txn) ([]write, error) {
-		return s.redeliverWrites(txn, webhookID, &ex, now)
+		return s.redeliverWrites(txn, webhookID, ex, now)
 	})
 	o.wake = true
 	if err := s.submit(context.Background(), o); err != nil {
 		return fmt.Errorf("redeliver call %s of webhook %s: %w", callID, webhookID, err)
 	}
 	return nil
+}
+
+// callToRedeliver reads the call callID of the webhook with readCallRecord
+// and returns what redelivering it needs; an unknown call gives an error
+// wrapping ErrNotFound.
+func callToRedeliver(webhookID, callID string, readCallRecord func(webhookID, callID string, read func(v []byte) error) (bool, error)) (*callExtra, error) {
+	var ex callExtra
+	ok, err := readCallRecord(webhookID, callID, func(v []byte) error {
+		var err error
+		_, ex, err = decodeCall(v)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, fmt.Errorf("call %s of webhook %s: %w (the call log keeps the last %d calls)", callID, webhookID, ErrNotFound, MaxCallsPerWebhook)
+	}
+	if ex.Event == nil {
+		return nil, fmt.Errorf("call %s of webhook %s holds no event to redeliver", callID, webhookID)
+	}
+	return &ex, nil
 }
 
 // redeliverWrites returns the writes that make the delivery of a call due

@@ -169,7 +169,8 @@ func (c *Cluster) Restart(i int) error {
 }
 
 // WaitReady waits until JetStream answers an account request through every
-// running node (a cluster has elected its meta leader then).
+// running node, and a stream with a replica on every running node can be
+// made (the cluster's servers then know each other as peers).
 func (c *Cluster) WaitReady() error {
 	c.mu.Lock()
 	var urls []string
@@ -181,15 +182,26 @@ func (c *Cluster) WaitReady() error {
 	c.mu.Unlock()
 	deadline := time.Now().Add(readyTimeout)
 	for _, u := range urls {
-		if err := waitJetStream(u, deadline); err != nil {
+		if err := waitJetStream(u, deadline, func(js nats.JetStreamContext) error {
+			_, err := js.AccountInfo(nats.MaxWait(time.Second))
+			return err
+		}); err != nil {
 			return err
 		}
 	}
-	return nil
+	return waitJetStream(urls[0], deadline, func(js nats.JetStreamContext) error {
+		const name = "NATSTEST_READY"
+		_, err := js.AddStream(&nats.StreamConfig{Name: name, Subjects: []string{"natstest.ready"}, Replicas: len(urls), Storage: nats.MemoryStorage}, nats.MaxWait(2*time.Second))
+		if err == nil {
+			err = js.DeleteStream(name, nats.MaxWait(2*time.Second))
+		}
+		return err
+	})
 }
 
-// waitJetStream waits until JetStream answers through the server at u.
-func waitJetStream(u string, deadline time.Time) error {
+// waitJetStream calls check with JetStream through the server at u until
+// it succeeds or the deadline passes.
+func waitJetStream(u string, deadline time.Time, check func(js nats.JetStreamContext) error) error {
 	nc, err := nats.Connect(u, nats.NoReconnect())
 	if err != nil {
 		return fmt.Errorf("connect to %s: %w", u, err)
@@ -200,7 +212,7 @@ func waitJetStream(u string, deadline time.Time) error {
 		return err
 	}
 	for {
-		_, err := js.AccountInfo(nats.MaxWait(time.Second))
+		err := check(js)
 		if err == nil {
 			return nil
 		}

@@ -157,13 +157,13 @@ func TestScaleOutOneAutoSavePerWindow(t *testing.T) {
 				fmt.Sprintf(`{"fields":{"title":{"en-US":%q}}}`, last))
 			lastSave = time.Now()
 		}
-		calls := rx.waitFor(t, 20*time.Second, fmt.Sprintf("the auto_save of window %d", round+1), func(c []call) bool {
+		rx.waitFor(t, 20*time.Second, fmt.Sprintf("the auto_save of window %d", round+1), func(c []call) bool {
 			return countTopics(c, is("ContentManagement.Entry.auto_save")) == round+1
 		})
 		// Nothing more may come: wait until every window the saves
 		// opened on either gateway has ended, with a margin.
 		time.Sleep(time.Until(lastSave.Add(4 * time.Second)))
-		calls = rx.snapshot()
+		calls := rx.snapshot()
 		if n := countTopics(calls, is("ContentManagement.Entry.auto_save")); n != round+1 {
 			t.Fatalf("after window %d: %d auto_save calls; want %d", round+1, n, round+1)
 		}

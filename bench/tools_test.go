@@ -124,7 +124,30 @@ func TestToolsBuildAndRun(t *testing.T) {
 		t.Errorf("receiver arrivals: %q", body)
 	}
 
-	out, err := exec.Command(filepath.Join(bin, "fsync"), "-dir", t.TempDir(), "-d", "50ms").Output()
+	// Calls with the headers and signature of a cms_events webhook: the
+	// receiver finds each one's entity id in its X-Contentful-CRN.
+	signedReceiver := serve(t, filepath.Join(bin, "receiver"), "-record")
+	signed := exec.Command(filepath.Join(bin, "load"), "-url", "http://"+signedReceiver+"/hook", "-method", "POST",
+		"-body-size", "1024", "-contentful-webhook", "bench", "-id-prefix", "s-", "-n", "2")
+	signed.Env = append(os.Environ(), "LOAD_SIGNING_SECRET="+strings.Repeat("k", 64))
+	out, err := signed.Output()
+	if err != nil {
+		t.Fatalf("load -contentful-webhook: %v", err)
+	}
+	if err := json.Unmarshal(out, &r); err != nil || r.OK != 2 {
+		t.Errorf("signed calls to the receiver: %s (%v), want 2 ok", out, err)
+	}
+	resp, err = http.Get("http://" + signedReceiver + "/_arrivals")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if ids := strings.Fields(string(body)); len(ids) != 4 || !strings.HasPrefix(ids[0], "s-") || !strings.HasPrefix(ids[2], "s-") {
+		t.Errorf("receiver arrivals of the signed calls: %q", body)
+	}
+
+	out, err = exec.Command(filepath.Join(bin, "fsync"), "-dir", t.TempDir(), "-d", "50ms").Output()
 	if err != nil {
 		t.Fatalf("fsync: %v", err)
 	}

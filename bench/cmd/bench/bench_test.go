@@ -339,3 +339,82 @@ func TestFormatUnits(t *testing.T) {
 		}
 	}
 }
+
+func TestStatTicks(t *testing.T) {
+	tests := []struct {
+		name string
+		stat string
+		want int64
+		bad  bool
+	}{
+		{"caddy", "4242 (caddy) S 1 4242 4242 0 -1 4194560 25113 0 0 0 1234 567 0 0 20 0 14 0 9876543 1434607616 30123 18446744073709551615 1 1 0 0 0 0 0 0 2143420159 0 0 0 17 1 0 0 0 0 0 0 0 0 0 0 0 0 0\n", 1234 + 567, false},
+		{"name with spaces and parentheses", "7 (a) b (c) R 1 7 7 0 -1 0 0 0 0 0 10 5 0 0 20 0 1 0 1\n", 15, false},
+		{"no name", "7 R 1 7", 0, true},
+		{"too short", "7 (x) R 1 7 7 0 -1 0 0 0 0 0 10", 0, true},
+		{"not a number", "7 (x) R 1 7 7 0 -1 0 0 0 0 0 ten 5 0", 0, true},
+	}
+	for _, tt := range tests {
+		got, err := statTicks(tt.stat)
+		if (err != nil) != tt.bad || got != tt.want {
+			t.Errorf("%s: statTicks = %d, %v; want %d, error %v", tt.name, got, err, tt.want, tt.bad)
+		}
+	}
+}
+
+func TestClockTicks(t *testing.T) {
+	if got := clockTicksOf([][2]uintptr{{6, 4096}, {atClkTck, 250}, {0, 0}}); got != 250 {
+		t.Errorf("AT_CLKTCK 250 read as %d", got)
+	}
+	if got := clockTicksOf([][2]uintptr{{6, 4096}}); got != defaultClockTicks {
+		t.Errorf("without AT_CLKTCK: %d, want %d", got, defaultClockTicks)
+	}
+	if hz := clockTicks(); hz <= 0 || hz > 10000 {
+		t.Errorf("clock ticks of this machine: %d", hz)
+	}
+	if got := ticksToDuration(250, 100); got != 2500*time.Millisecond {
+		t.Errorf("250 ticks at 100 Hz = %v, want 2.5s", got)
+	}
+	if got := ticksToDuration(3, 1000); got != 3*time.Millisecond {
+		t.Errorf("3 ticks at 1000 Hz = %v, want 3ms", got)
+	}
+}
+
+// spin keeps one core busy for d.
+func spin(d time.Duration) {
+	x := 0
+	for end := time.Now().Add(d); time.Now().Before(end); x++ {
+	}
+	_ = x
+}
+
+func TestReadCPU(t *testing.T) {
+	before, err := readCPU(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := sampleCPU(os.Getpid(), 0, 200*time.Millisecond)
+	spin(300 * time.Millisecond)
+	used, err := w.wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	after, err := readCPU(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if used <= 0 || used > 2*time.Second || after < before+used {
+		t.Errorf("CPU time before %v, after %v, in the 200 ms window %v", before, after, used)
+	}
+	if _, err := readCPU(-1); err == nil {
+		t.Error("readCPU(-1) gave no error")
+	}
+}
+
+func TestPerRequest(t *testing.T) {
+	if got := perRequest(500*time.Millisecond, 10_000); math.Abs(got-50) > 1e-9 {
+		t.Errorf("500 ms over 10,000 requests = %v µs, want 50", got)
+	}
+	if got := perRequest(time.Second, 0); got != 0 {
+		t.Errorf("no requests: %v", got)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"time"
 )
 
 // hookSetup is the webhook and the storage of the PLUGIN side.
@@ -149,5 +150,11 @@ func (c *caddyRun) queueDepth() (depth int, ok bool, err error) {
 	return q.Depth, true, nil
 }
 
+// pid is caddy's process id.
+func (c *caddyRun) pid() int { return c.p.cmd.Process.Pid }
+
 // memory reads caddy's resident memory.
-func (c *caddyRun) memory() (memory, error) { return readMemory(c.p.cmd.Process.Pid) }
+func (c *caddyRun) memory() (memory, error) { return readMemory(c.pid()) }
+
+// cpu reads the CPU time caddy has used so far.
+func (c *caddyRun) cpu() (time.Duration, error) { return readCPU(c.pid()) }

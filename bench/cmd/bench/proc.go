@@ -11,8 +11,11 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // proc is a child process this program started.
@@ -183,4 +186,116 @@ func readMemory(pid int) (memory, error) {
 		return memory{}, errors.New("no VmRSS in /proc/<pid>/status")
 	}
 	return m, nil
+}
+
+// atClkTck is AT_CLKTCK of <elf.h>: the entry of the auxiliary vector that
+// holds the kernel's USER_HZ, the unit of the times in /proc/<pid>/stat
+// (what sysconf(_SC_CLK_TCK) returns).
+const atClkTck = 17
+
+// defaultClockTicks is the tick rate assumed when the auxiliary vector has
+// no AT_CLKTCK, as the C library does.
+const defaultClockTicks = 100
+
+// clockTicksOf returns AT_CLKTCK from an auxiliary vector, or
+// defaultClockTicks when it has none.
+func clockTicksOf(auxv [][2]uintptr) int64 {
+	for _, kv := range auxv {
+		if kv[0] == atClkTck && kv[1] > 0 {
+			return int64(kv[1])
+		}
+	}
+	return defaultClockTicks
+}
+
+// clockTicks is the number of ticks per second of /proc/<pid>/stat.
+var clockTicks = sync.OnceValue(func() int64 {
+	auxv, _ := unix.Auxv() // without it, the default
+	return clockTicksOf(auxv)
+})
+
+// statTicks returns utime + stime, in clock ticks, from the text of
+// /proc/<pid>/stat: the 14th and 15th fields, counted after the command
+// name, which is in parentheses and may itself hold spaces and ")".
+func statTicks(stat string) (int64, error) {
+	end := strings.LastIndexByte(stat, ')')
+	if end < 0 {
+		return 0, errors.New("no command name in /proc/<pid>/stat")
+	}
+	fields := strings.Fields(stat[end+1:]) // from the 3rd field, the state
+	const utime, stime = 14 - 3, 15 - 3
+	if len(fields) <= stime {
+		return 0, fmt.Errorf("/proc/<pid>/stat has %d fields, want at least 15", len(fields)+2)
+	}
+	var sum int64
+	for _, i := range []int{utime, stime} {
+		n, err := strconv.ParseInt(fields[i], 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("/proc/<pid>/stat field %d: %w", i+3, err)
+		}
+		sum += n
+	}
+	return sum, nil
+}
+
+// readCPU returns the CPU time process pid has used so far, user and
+// system, all its threads: utime + stime of /proc/<pid>/stat.
+func readCPU(pid int) (time.Duration, error) {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	ticks, err := statTicks(string(raw))
+	if err != nil {
+		return 0, fmt.Errorf("process %d: %w", pid, err)
+	}
+	return ticksToDuration(ticks, clockTicks()), nil
+}
+
+// ticksToDuration converts clock ticks at hz ticks per second.
+func ticksToDuration(ticks, hz int64) time.Duration {
+	return time.Duration(ticks) * time.Second / time.Duration(hz)
+}
+
+// cpuWindow is the CPU time a process used between two moments, read by
+// sampleCPU.
+type cpuWindow struct {
+	done chan struct{}
+	used time.Duration
+	err  error
+}
+
+// sampleCPU reads the CPU time of process pid from and until after now, in
+// the background; wait returns the difference.
+func sampleCPU(pid int, from, until time.Duration) *cpuWindow {
+	w := &cpuWindow{done: make(chan struct{})}
+	start := time.Now()
+	go func() {
+		defer close(w.done)
+		time.Sleep(time.Until(start.Add(from)))
+		first, err := readCPU(pid)
+		if err != nil {
+			w.err = err
+			return
+		}
+		time.Sleep(time.Until(start.Add(until)))
+		last, err := readCPU(pid)
+		w.used, w.err = last-first, err
+	}()
+	return w
+}
+
+// wait waits for the second reading and returns the CPU time used between
+// the two.
+func (w *cpuWindow) wait() (time.Duration, error) {
+	<-w.done
+	return w.used, w.err
+}
+
+// perRequest is the CPU time per request in microseconds.
+func perRequest(cpu time.Duration, requests int) float64 {
+	if requests <= 0 {
+		return 0
+	}
+	return float64(cpu) / float64(time.Microsecond) / float64(requests)
 }

@@ -39,8 +39,8 @@ func (res results) markdown() []byte {
 
 	fmt.Fprintf(&w, "## Machine\n\n")
 	fmt.Fprintf(&w, "| | |\n|---|---|\n")
-	fmt.Fprintf(&w, "| CPUs (nproc) | %d |\n| CPU model | %s |\n| memory | %s |\n| kernel | %s |\n| work directory filesystem | %s |\n| Go | %s |\n| Caddy | %s |\n| load average (1, 5, 15 min) at start / end | %s / %s |\n\n",
-		m.cpus, m.cpuModel, m.memory, m.kernel, m.filesystem, m.goVersion, m.caddy, m.loadStart, loadAverage())
+	fmt.Fprintf(&w, "| CPUs (nproc) | %d |\n| CPU model | %s |\n| memory | %s |\n| kernel | %s |\n| work directory filesystem | %s |\n| Go | %s |\n| Caddy | %s |\n| load average (1, 5, 15 min) at start / end | %s / %s |\n| clock ticks per second of `/proc/<pid>/stat` (AT_CLKTCK) | %d |\n\n",
+		m.cpus, m.cpuModel, m.memory, m.kernel, m.filesystem, m.goVersion, m.caddy, m.loadStart, loadAverage(), clockTicks())
 
 	fmt.Fprintf(&w, "## Method\n\n")
 	fmt.Fprintf(&w, "One `caddy` binary built from this checkout runs two configurations: **PLAIN** (`reverse_proxy` only) and "+

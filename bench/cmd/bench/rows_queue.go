@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/cmsevents/caddy-cms-events/bench/internal/load"
 	"github.com/cmsevents/caddy-cms-events/bench/internal/stats"
 )
 
@@ -25,6 +26,10 @@ func (b *bench) drain() (*row, error) {
 	r := &row{title: "Drain of 50,000 queued deliveries vs a plain Go client; memory with them queued"}
 	rate := r.add(fmt.Sprintf("deliveries/s (PLAIN: plain Go client POSTing 1 KB to the receiver, %d connections)", b.workers), "req/s", true)
 	rate.target = ratioAtLeast(0.8)
+	signedRate := r.add(fmt.Sprintf("deliveries/s (PLAIN: plain Go client POSTing 1 KB with the gateway's signed Contentful headers, %d connections)", b.workers), "req/s", true)
+	signedRate.target = ratioAtLeast(0.7)
+	cpu := r.add("CPU per delivery (PLUGIN: caddy's utime+stime while draining ÷ 50,000; PLAIN: the signed-header client's own CPU ÷ its requests)", "µs", true)
+	cpu.target = pluginAtMost(35, "µs")
 	rss := r.add("caddy VmRSS after 50,000 writes (PLUGIN: all queued)", "MB", true)
 	hwm := r.add("caddy VmHWM (peak) at that point", "MB", true)
 	anon := r.add("of which RssAnon (heap, stacks)", "MB", true)
@@ -50,26 +55,35 @@ func (b *bench) drain() (*row, error) {
 		file.record(s, mb(mem.file))
 		return nil
 	}
-	// release lets the held deliveries go and waits for all of them.
-	release := func(c *caddyRun, rcv *receiver) (float64, error) {
+	// release lets the held deliveries go, waits for all of them and
+	// returns the delivery rate and the CPU time caddy used meanwhile.
+	release := func(c *caddyRun, rcv *receiver) (float64, time.Duration, error) {
+		before, err := c.cpu()
+		if err != nil {
+			return 0, 0, err
+		}
 		start := time.Now()
 		if err := rcv.open(); err != nil {
-			return 0, err
+			return 0, 0, err
 		}
 		if b.pauseHow == heldPaused {
 			start = time.Now()
 			if err := c.resumeWebhook(); err != nil {
-				return 0, err
+				return 0, 0, err
 			}
 		}
 		st, err := rcv.waitCount(drainCount, 5*time.Minute)
 		if err != nil {
-			return 0, err
+			return 0, 0, err
+		}
+		after, err := c.cpu()
+		if err != nil {
+			return 0, 0, err
 		}
 		if b.pauseHow == heldNoAdmin {
 			start = time.Unix(0, st.OpenedNs)
 		}
-		return drainCount / time.Unix(0, st.LastNs).Sub(start).Seconds(), nil
+		return drainCount / time.Unix(0, st.LastNs).Sub(start).Seconds(), after - before, nil
 	}
 	for round := range b.rounds {
 		for _, s := range order(round) {
@@ -80,12 +94,17 @@ func (b *bench) drain() (*row, error) {
 				if s == plain {
 					return nil
 				}
-				v, err := release(c, rcv)
+				v, used, err := release(c, rcv)
+				if err != nil {
+					return err
+				}
 				rate.record(plugin, v)
-				return err
+				signedRate.record(plugin, v)
+				cpu.record(plugin, perRequest(used, drainCount))
+				return nil
 			})
 			if err == nil && s == plain {
-				err = b.plainClient(r, round, rate)
+				err = b.plainClients(r, round, rate, signedRate, cpu)
 			}
 			if err != nil {
 				return nil, fmt.Errorf("%s, round %d, %s: %w", r.title, round+1, s, err)
@@ -95,7 +114,9 @@ func (b *bench) drain() (*row, error) {
 	r.configs = []string{configName(key, plain), configName(key, plugin)}
 	r.notes = append(r.notes,
 		"How deliveries are held while queueing: "+b.pauseHow+"; the receiver holds calls too and opens when the webhook is resumed.",
-		"PLUGIN drain rate = 50,000 / (last call's arrival − the moment the webhook was resumed, or without an admin API the receiver opened).")
+		"PLUGIN drain rate = 50,000 / (last call's arrival − the moment the webhook was resumed, or without an admin API the receiver opened).",
+		"The signed-header client is the plain Go client sending, per request, what a call of the bench webhook carries (`-contentful-webhook bench`): Content-Type, X-Contentful-Topic, -Webhook-Name, -Idempotency-Key, -CRN, -Event-Datetime and -Webhook-Request-Attempt, signed over the method, path, those headers and the body with the gateway's own `delivery.Sign` (HMAC-SHA256, X-Contentful-Signature, -Signed-Headers and -Timestamp; it keys a new HMAC per call, where the gateway reuses keyed ones); its ratio is the drain against a client that does the same per-call work, without the queue.",
+		fmt.Sprintf("CPU per delivery: PLUGIN is caddy's utime+stime from `/proc/<pid>/stat` (%d ticks/s, from AT_CLKTCK), read before the deliveries are let go and once the receiver has all 50,000, divided by 50,000; PLAIN is the signed-header client's own user and system CPU time (the whole process, from wait4) divided by its requests.", clockTicks()))
 	if b.pprof {
 		err := b.withSide(key, plugin, setup, func(c *caddyRun, rcv *receiver) error {
 			if err := fill(b.rounds, plugin, c); err != nil {
@@ -106,7 +127,7 @@ func (b *bench) drain() (*row, error) {
 			}
 			d := time.Duration(float64(time.Second) * drainCount / stats.Median(rate.plugin))
 			return b.cpuProfileDuring(r.title+", draining", c, d, func() error {
-				_, err := release(c, rcv)
+				_, _, err := release(c, rcv)
 				return err
 			})
 		})
@@ -120,25 +141,44 @@ func (b *bench) drain() (*row, error) {
 	return r, nil
 }
 
-// plainClient posts drainCount calls to a fresh receiver with a plain Go
-// client and records the rate.
-func (b *bench) plainClient(r *row, round int, rate *metric) error {
-	rcv, err := b.startReceiver()
+// loadSecretEnv is the load tool's variable for the secret that
+// -contentful-webhook signs with.
+const loadSecretEnv = "LOAD_SIGNING_SECRET"
+
+// plainClients posts drainCount calls to a fresh receiver with a plain Go
+// client, once bare and once with the headers and signature the gateway
+// sends, and records their rates and the signed client's CPU per call.
+func (b *bench) plainClients(r *row, round int, rate, signedRate, cpu *metric) error {
+	args := []string{"-method", "POST", "-body-size", "1024",
+		"-H", "Content-Type: application/vnd.contentful.management.v1+json",
+		"-c", strconv.Itoa(b.workers), "-n", strconv.Itoa(drainCount)}
+	bare, cmd, _, err := b.postToReceiver(nil, "", args...)
 	if err != nil {
 		return err
 	}
-	defer rcv.stop()
-	res, cmd, err := b.runLoad("-url", rcv.url(), "-method", "POST", "-body-size", "1024",
-		"-H", "Content-Type: application/vnd.contentful.management.v1+json",
-		"-c", strconv.Itoa(b.workers), "-n", strconv.Itoa(drainCount))
+	signed, signedCmd, used, err := b.postToReceiver([]string{loadSecretEnv + "=" + benchSecret}, loadSecretEnv+"='<64 characters>'",
+		append(args, "-contentful-webhook", "bench")...)
 	if err != nil {
 		return err
 	}
 	if round == 0 {
-		r.commands = append(r.commands, "PLAIN client: "+cmd)
+		r.commands = append(r.commands, "PLAIN client: "+cmd, "PLAIN signed-header client: "+signedCmd)
 	}
-	rate.record(plain, res.PerSecond)
+	rate.record(plain, bare.PerSecond)
+	signedRate.record(plain, signed.PerSecond)
+	cpu.record(plain, perRequest(used, signed.OK))
 	return nil
+}
+
+// postToReceiver runs the load tool with args against a fresh receiver and
+// returns its result, its command line and its own CPU time.
+func (b *bench) postToReceiver(env []string, shownEnv string, args ...string) (load.Result, string, time.Duration, error) {
+	rcv, err := b.startReceiver()
+	if err != nil {
+		return load.Result{}, "", 0, err
+	}
+	defer rcv.stop()
+	return b.runLoadEnv(env, shownEnv, append([]string{"-url", rcv.url()}, args...)...)
 }
 
 // rssMillion queues 1,000,000 deliveries and reads caddy's memory.

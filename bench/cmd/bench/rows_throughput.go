@@ -18,6 +18,11 @@ type throughputRow struct {
 	args func(c *caddyRun, idPrefix string) []string
 	// rpsTarget and p99Target, when set, are the targets of the ratios.
 	rpsTarget, p99Target *target
+	// cpu also reads caddy's CPU time over each timed window, on both
+	// sides, and reports it per write and as PLUGIN − PLAIN.
+	cpu bool
+	// cpuTarget, when set, is the target of PLUGIN − PLAIN.
+	cpuTarget *target
 	// after, when set, adds figures of the PLUGIN side after its load.
 	after func(r *row, res load.Result, rcv *receiver) error
 	// note, when set, returns notes for the results, once the row ran.
@@ -44,14 +49,32 @@ func (b *bench) measure(t throughputRow) (*row, error) {
 	p50 := r.add("latency p50", "ms", true)
 	p99 := r.add("latency p99", "ms", true)
 	rps.target, p99.target = t.rpsTarget, t.p99Target
+	var cpu, cpuAbove *metric
+	if t.cpu {
+		cpu = r.add("caddy CPU per write (utime+stime in the timed window ÷ writes answered in it)", "µs", true)
+		cpuAbove = r.add("caddy CPU per write, PLUGIN − PLAIN (same round)", "µs", false)
+		cpuAbove.target = t.cpuTarget
+	}
 	for round := range t.rounds {
 		for _, s := range order(round) {
 			err := b.withSide(t.key, s, t.setup, func(c *caddyRun, rcv *receiver) error {
-				res, cmd, err := b.runLoad(t.args(c, b.idPrefix(t.key, round, s))...)
+				args := t.args(c, b.idPrefix(t.key, round, s))
+				var res load.Result
+				var cmd string
+				var used time.Duration
+				var err error
+				if t.cpu {
+					res, cmd, used, err = b.runLoadCPU(c.pid(), args...)
+				} else {
+					res, cmd, err = b.runLoad(args...)
+				}
 				if err != nil {
 					return err
 				}
 				r.noteCommand(round, s, cmd)
+				if t.cpu {
+					cpu.record(s, perRequest(used, res.OK))
+				}
 				rps.record(s, res.PerSecond)
 				p50.record(s, ms(res.Latency.P50))
 				p99.record(s, ms(res.Latency.P99))
@@ -64,10 +87,16 @@ func (b *bench) measure(t throughputRow) (*row, error) {
 				return nil, fmt.Errorf("%s, round %d, %s: %w", t.title, round+1, s, err)
 			}
 		}
+		if t.cpu {
+			cpuAbove.record(plugin, cpu.plugin[round]-cpu.plain[round])
+		}
 	}
 	r.configs = []string{configName(t.key, plain), configName(t.key, plugin)}
 	if t.note != nil {
 		r.notes = append(r.notes, t.note()...)
+	}
+	if t.cpu {
+		r.notes = append(r.notes, cpuPerWriteNote())
 	}
 	if b.pprof {
 		err := b.withSide(t.key, plugin, t.setup, func(c *caddyRun, _ *receiver) error {
@@ -85,6 +114,15 @@ func (b *bench) measure(t throughputRow) (*row, error) {
 		}
 	}
 	return r, nil
+}
+
+// cpuPerWriteTarget is the target of caddy's CPU per enqueue-only write
+// above PLAIN's.
+var cpuPerWriteTarget = pluginAtMost(25, "µs")
+
+// cpuPerWriteNote says what the CPU per write figures measure.
+func cpuPerWriteNote() string {
+	return fmt.Sprintf("caddy CPU per write: caddy's utime+stime from `/proc/<pid>/stat` (%d ticks/s, from AT_CLKTCK), read when the load's warmup ends and when its measured window ends (both timed from the load tool's start), divided by the writes answered in the window; the PLUGIN − PLAIN line is the CPU the gateway adds to a write, the median over rounds of the difference within a round.", clockTicks())
 }
 
 // timed are the load flags of a timed run at the given connections.
@@ -108,6 +146,8 @@ func (b *bench) writesHeld() ([]*row, error) {
 		args:      b.writes(64),
 		rpsTarget: ratioAtLeast(0.85),
 		p99Target: ratioAtMost(1.3),
+		cpu:       true,
+		cpuTarget: cpuPerWriteTarget,
 		note:      func() []string { return []string{"How deliveries are held: " + b.pauseHow + "."} },
 	}, throughputRow{
 		key:       "writes-held",
@@ -117,6 +157,8 @@ func (b *bench) writesHeld() ([]*row, error) {
 		args:      b.writes(64),
 		rpsTarget: ratioAtLeast(0.85),
 		p99Target: ratioAtMost(1.3),
+		cpu:       true,
+		cpuTarget: cpuPerWriteTarget,
 		note:      heldNote,
 	}, throughputRow{
 		key:    "writes-held-async",
@@ -124,6 +166,7 @@ func (b *bench) writesHeld() ([]*row, error) {
 		setup:  sideSetup{hold: holdByReceiver, async: true},
 		rounds: b.rounds,
 		args:   b.writes(64),
+		cpu:    true,
 		note: func() []string {
 			return append([]string{"The answer does not wait for the disk sync; a crash may lose the last few milliseconds of events."}, heldNote()...)
 		},
@@ -140,7 +183,11 @@ func (b *bench) writes(conns int) func(c *caddyRun, idPrefix string) []string {
 // writesDelivering measures writes at 64 connections while the workers
 // deliver to a receiver that answers 200.
 func (b *bench) writesDelivering() (*row, error) {
-	return b.measure(b.delivering("writes-delivering", "Writes (PUT, unique ids, 1 KB), 64 connections, delivery running", sideSetup{}, nil))
+	t := b.delivering("writes-delivering", "Writes (PUT, unique ids, 1 KB), 64 connections, delivery running", sideSetup{}, func() []string {
+		return []string{"On the PLUGIN side, caddy's CPU per write includes the delivery of the calls sent during the window."}
+	})
+	t.cpu = true
+	return b.measure(t)
 }
 
 // delivering is a row of writes at 64 connections with delivery running,

@@ -136,31 +136,98 @@ func (b *bench) runLoad(args ...string) (load.Result, string, error) {
 	if err != nil {
 		return res, cmdline, err
 	}
+	return res, cmdline, checkLoad(res)
+}
+
+// checkLoad fails a run with requests that got no answer or a non-2xx one.
+func checkLoad(res load.Result) error {
 	if res.Errors > 0 || res.OK != res.Requests || res.OK == 0 {
-		return res, cmdline, fmt.Errorf("load run failed: %d of %d measured requests got a 2xx answer (status %v, first error %q)",
+		return fmt.Errorf("load run failed: %d of %d measured requests got a 2xx answer (status %v, first error %q)",
 			res.OK, res.Requests, res.Status, res.FirstError)
 	}
-	return res, cmdline, nil
+	return nil
+}
+
+// runLoadCPU is runLoad for a timed run (-warmup and -d) that also returns
+// the CPU time process pid used in the load's measured window: read when
+// the warmup ends and when the window ends, both timed from the load
+// tool's start.
+func (b *bench) runLoadCPU(pid int, args ...string) (load.Result, string, time.Duration, error) {
+	var w *cpuWindow
+	res, cmdline, _, err := b.execLoad(context.Background(), loadExec{started: func() {
+		w = sampleCPU(pid, b.warmup, b.warmup+b.d)
+	}}, args...)
+	if err == nil {
+		err = checkLoad(res)
+	}
+	if err != nil {
+		return res, cmdline, 0, err
+	}
+	used, err := w.wait()
+	if err != nil {
+		return res, cmdline, 0, fmt.Errorf("CPU time of process %d: %w", pid, err)
+	}
+	return res, cmdline, used, nil
+}
+
+// runLoadEnv is runLoad with variables added to the load tool's
+// environment (shown before the command line as given in shown) that also
+// returns the tool's own CPU time, user and system, the whole process.
+func (b *bench) runLoadEnv(env []string, shown string, args ...string) (load.Result, string, time.Duration, error) {
+	res, cmdline, st, err := b.execLoad(context.Background(), loadExec{env: env, shownEnv: shown}, args...)
+	if err == nil {
+		err = checkLoad(res)
+	}
+	if err != nil {
+		return res, cmdline, 0, err
+	}
+	return res, cmdline, st.UserTime() + st.SystemTime(), nil
 }
 
 // loadResult runs the load tool until it ends or ctx is done and returns
 // its result, whatever the answers were, and its command line.
 func (b *bench) loadResult(ctx context.Context, args ...string) (load.Result, string, error) {
+	res, cmdline, _, err := b.execLoad(ctx, loadExec{}, args...)
+	return res, cmdline, err
+}
+
+// loadExec is how the load tool runs, besides its flags.
+type loadExec struct {
+	env      []string // added to its environment
+	shownEnv string   // shown before the command line in its place
+	started  func()   // called once the process has started
+}
+
+// execLoad runs the load tool until it ends or ctx is done and returns its
+// result, whatever the answers were, its command line and how it ended.
+func (b *bench) execLoad(ctx context.Context, x loadExec, args ...string) (load.Result, string, *os.ProcessState, error) {
 	cmdline := "$TOOLS/load " + shellQuote(args)
+	if x.shownEnv != "" {
+		cmdline = x.shownEnv + " " + cmdline
+	}
 	fmt.Fprintf(os.Stderr, "  $ %s\n", cmdline)
 	var stdout, stderr bytes.Buffer
 	cmd := exec.CommandContext(ctx, b.tool("load"), args...)
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
+	if x.env != nil {
+		cmd.Env = append(os.Environ(), x.env...)
+	}
+	err := cmd.Start()
+	if err == nil {
+		if x.started != nil {
+			x.started()
+		}
+		err = cmd.Wait()
+	}
 	fmt.Fprintf(os.Stderr, "    %s", stderr.String())
 	if err != nil {
-		return load.Result{}, cmdline, fmt.Errorf("load: %w: %s", err, stderr.String())
+		return load.Result{}, cmdline, cmd.ProcessState, fmt.Errorf("load: %w: %s", err, stderr.String())
 	}
 	var res load.Result
 	if err := json.Unmarshal(stdout.Bytes(), &res); err != nil {
-		return res, cmdline, fmt.Errorf("load printed no result: %w", err)
+		return res, cmdline, cmd.ProcessState, fmt.Errorf("load printed no result: %w", err)
 	}
-	return res, cmdline, nil
+	return res, cmdline, cmd.ProcessState, nil
 }
 
 // writeArgs are the load flags of entry writes against c.

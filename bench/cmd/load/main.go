@@ -6,6 +6,9 @@
 //	     -c 64 -d 5s -warmup 1s -id-prefix run1-
 //	load -url … -rate 1000 -d 5s -record answers.txt
 //	load -url … -c 64 -n 50000
+//	LOAD_SIGNING_SECRET=… load -url http://127.0.0.1:9001/hook -method POST -body-size 1024 \
+//	     -H 'Content-Type: application/vnd.contentful.management.v1+json' \
+//	     -contentful-webhook bench -c 16 -n 50000
 package main
 
 import (
@@ -54,12 +57,16 @@ func main() {
 	flag.IntVar(&c.Count, "n", 0, "send exactly this many requests (instead of -d)")
 	flag.StringVar(&c.IDPrefix, "id-prefix", "", "start of every id; give each run its own")
 	record := flag.String("record", "", "write \"<id> <answer unix ns>\" for every measured 2xx answer to this file")
+	webhook := flag.String("contentful-webhook", "", "send every request as a call of the cms_events webhook of this name about the save of the entry with the request's id: the X-Contentful-* headers the gateway sends, signed per request with $"+signingSecretEnv+" when it is set")
 	flag.Parse()
 	c.Header = http.Header(header)
 	if *bodySize > 0 {
 		c.Body = cma.RequestBody(*bodySize)
 	}
 	c.Record = *record != ""
+	if *webhook != "" {
+		c.Prepare = contentfulCall(*webhook, os.Getenv(signingSecretEnv), c.Body)
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()

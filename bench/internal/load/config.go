@@ -20,6 +20,10 @@ type Config struct {
 	Method string
 	// Header is sent with every request.
 	Header http.Header
+	// Prepare, when set, is called for every request after Header is set
+	// and right before it is sent, with the request's unique id; it may
+	// add headers that differ from request to request.
+	Prepare func(req *http.Request, id string)
 	// Body is sent with every request.
 	Body []byte
 	// Connections is the number of connections, each sending one request

@@ -151,6 +151,9 @@ func (s *sender) do(ctx context.Context, n int64, begin time.Time) sample {
 	for k, v := range s.cfg.Header {
 		req.Header[k] = v
 	}
+	if s.cfg.Prepare != nil {
+		s.cfg.Prepare(req, sm.id)
+	}
 	s.sent.Add(1)
 	resp, err := s.client.Do(req)
 	sm.at = time.Now()

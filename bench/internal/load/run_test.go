@@ -160,6 +160,39 @@ func TestRunSendsUniqueIDs(t *testing.T) {
 	}
 }
 
+func TestRunPreparesEveryRequest(t *testing.T) {
+	var mu sync.Mutex
+	seen := map[string]string{} // path → X-Id
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen[r.URL.Path] = r.Header.Get("X-Id") + " " + r.Header.Get("X-Static")
+		mu.Unlock()
+	}))
+	t.Cleanup(srv.Close)
+	cfg := Config{
+		URL: srv.URL + "/{id}", Count: 20, Connections: 4, IDPrefix: "p-",
+		Header: http.Header{"X-Static": {"s"}},
+		Prepare: func(req *http.Request, id string) {
+			if req.Header.Get("X-Static") != "s" {
+				t.Errorf("Prepare of %s ran before the static headers were set", id)
+			}
+			req.Header.Set("X-Id", id)
+		},
+	}
+	res, err := Run(context.Background(), cfg)
+	if err != nil || res.OK != 20 {
+		t.Fatalf("result %+v, %v; want 20 ok", res, err)
+	}
+	if len(seen) != 20 {
+		t.Fatalf("server saw %d paths, want 20", len(seen))
+	}
+	for path, got := range seen {
+		if want := strings.TrimPrefix(path, "/") + " s"; got != want {
+			t.Errorf("%s carried %q, want %q", path, got, want)
+		}
+	}
+}
+
 func TestRunCountsUnansweredRequests(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -73,18 +73,16 @@ type WebhookQueue struct {
 func (s *Store) QueueByWebhook() (map[string]WebhookQueue, error) {
 	out := make(map[string]WebhookQueue)
 	err := s.db.View(func(txn *badger.Txn) error {
-		for _, prefix := range [][]byte{queuePrefix, leasePrefix} {
-			it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
-			for it.Rewind(); it.Valid(); it.Next() {
-				if _, _, id, ok := parseDueKey(it.Item().Key()); ok {
-					q := out[id]
-					q.Queued++
-					out[id] = q
-				}
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: queuePrefix})
+		for it.Rewind(); it.Valid(); it.Next() {
+			if _, _, id, ok := parseDueKey(it.Item().Key()); ok {
+				q := out[id]
+				q.Queued++
+				out[id] = q
 			}
-			it.Close()
 		}
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: failedPrefix})
+		it.Close()
+		it = txn.NewIterator(badger.IteratorOptions{Prefix: failedPrefix})
 		defer it.Close()
 		for it.Rewind(); it.Valid(); it.Next() {
 			rest := it.Item().Key()[len(failedPrefix):]

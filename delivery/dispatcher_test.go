@@ -324,7 +324,7 @@ func TestDispatcherAfterCrash(t *testing.T) {
 	if err != nil || len(res.claimed) != 1 {
 		t.Fatalf("claim = %+v, %v", res, err)
 	}
-	if n := len(records(t, s, leasePrefix)); n != 1 {
+	if n := keyCount(t, s, leasePrefix); n != 1 {
 		t.Fatalf("%d claimed records, want 1", n)
 	}
 	if err := s.Close(); err != nil {
@@ -333,7 +333,7 @@ func TestDispatcherAfterCrash(t *testing.T) {
 
 	before := time.Now()
 	s = openTestStore(t, dir)
-	if n := len(records(t, s, leasePrefix)); n != 0 {
+	if n := keyCount(t, s, leasePrefix); n != 0 {
 		t.Fatalf("%d claimed records after reopening, want 0", n)
 	}
 	depth, due, _, _, err := s.QueueStats()

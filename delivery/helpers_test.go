@@ -91,6 +91,24 @@ func records(t testing.TB, s *Store, prefix []byte) []*Delivery {
 	return out
 }
 
+// keyCount returns how many keys the store holds under prefix.
+func keyCount(t testing.TB, s *Store, prefix []byte) int {
+	t.Helper()
+	n := 0
+	err := s.db.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			n++
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("count %s keys: %v", prefix, err)
+	}
+	return n
+}
+
 // call is one request a receiver got.
 type call struct {
 	Method, RequestURI string

@@ -9,13 +9,17 @@ import (
 // Key layout inside Badger:
 //
 //	q/<8-byte big-endian due unix nanos>/<delivery id>/<webhook id>  pending deliveries
-//	l/<8-byte big-endian lease end unix nanos>/<delivery id>/<webhook id>  claimed deliveries
+//	l/<8-byte big-endian lease end unix nanos>/<delivery id>/<webhook id>  leases on claimed ones
 //	f/<webhook id>/<delivery id>                                     failed deliveries
 //	c/<2-byte length><webhook id><8-byte sequence><call id>          call log (with a TTL)
 //	p/<webhook id>                                                   paused webhooks
 //	x/<key>                                                          index records of the caller
 //
-// Pending and claimed keys sort by due time. The webhook id at the end of
+// A claimed delivery stays under its pending key; its lease key beside it
+// holds a lease reference (encodeLeaseRef): the attempt and the pending
+// key. (Earlier releases moved the whole delivery to the lease key; such a
+// lease is released to the queue when the store opens.) Pending and lease
+// keys sort by due time. The webhook id at the end of
 // them lets a scan skip paused and removed webhooks without reading the
 // value. Delivery ids never hold a '/', so the last '/' of a failed key ends
 // the webhook id. Call keys give the webhook id's length, so the calls of one
@@ -88,6 +92,28 @@ func queueDueBits(k []byte) uint64 {
 // queueSeekKey returns the smallest pending key with encoded due time bits.
 func queueSeekKey(bits uint64) []byte {
 	return binary.BigEndian.AppendUint64(append([]byte(nil), queuePrefix...), bits)
+}
+
+// leaseRef starts the value of a lease key that refers to its delivery's
+// pending key; a stored delivery starts with its layout version instead.
+const leaseRef byte = 0xfe
+
+// encodeLeaseRef returns the value of a lease for the attempt-th attempt of
+// the delivery stored under queueKey.
+func encodeLeaseRef(attempt int, queueKey []byte) []byte {
+	v := make([]byte, 0, 5+len(queueKey))
+	v = append(v, leaseRef)
+	v = binary.BigEndian.AppendUint32(v, uint32(max(attempt, 0)))
+	return append(v, queueKey...)
+}
+
+// decodeLeaseRef reads a lease value written by encodeLeaseRef; ok is false
+// for any other value (a whole delivery, as earlier releases wrote).
+func decodeLeaseRef(v []byte) (attempt int, queueKey []byte, ok bool) {
+	if len(v) < 5+len(queuePrefix) || v[0] != leaseRef || !bytes.HasPrefix(v[5:], queuePrefix) {
+		return 0, nil, false
+	}
+	return int(binary.BigEndian.Uint32(v[1:5])), bytes.Clone(v[5:]), true
 }
 
 // failedKey returns the key of a failed delivery.

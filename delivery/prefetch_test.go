@@ -39,7 +39,7 @@ func waitArrival(t *testing.T, arrived chan struct{}) {
 // leaseCount returns the number of claimed deliveries.
 func leaseCount(t *testing.T, s *Store) int {
 	t.Helper()
-	return len(records(t, s, leasePrefix))
+	return keyCount(t, s, leasePrefix)
 }
 
 // TestDispatcherStopGivesBackHeld checks that a dispatcher holds claims for

@@ -1,11 +1,9 @@
 package delivery
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"slices"
 	"time"
 
@@ -43,17 +41,17 @@ type claimResult struct {
 	more bool
 }
 
-// claimed is a delivery held by a lease: in a Store, leaseKey is its key
-// while claimed; in JetStream, msg is the message handed out.
+// claimed is a delivery held by a lease: in a Store, leaseKey is the key
+// of its lease; in JetStream, msg is the message handed out.
 type claimed struct {
 	d        *Delivery
 	leaseKey []byte
 	msg      jetstream.Msg
 }
 
-// claim takes up to req.max due deliveries of claimable webhooks: each is
-// moved to a lease key ending at now+lease, with its attempt counted, in one
-// transaction. Claims whose lease has ended (their dispatcher is stuck) are
+// claim takes up to req.max due deliveries of claimable webhooks: each gets
+// a lease key ending at now+lease beside it, with its attempt counted, in
+// one transaction; the delivery itself is not rewritten. Claims whose lease has ended (their dispatcher is stuck) are
 // due too. When the caller is the newest dispatcher on the store, due
 // deliveries of webhooks it does not know are moved to the failed list.
 // Claims run in the committer one after another, so two dispatchers never
@@ -98,9 +96,11 @@ func (s *Store) scanDue(txn *badger.Txn, req claimRequest, res *claimResult) ([]
 		return nil, err
 	}
 	for _, k := range sc.ended {
-		delete(s.leases, string(k))
+		s.endLease(string(k))
 	}
-	maps.Copy(s.leases, sc.started)
+	for k, l := range sc.started {
+		s.startLease(k, l)
+	}
 	s.depth.Add(-sc.toFailed)
 	s.failed.Add(sc.toFailed)
 	return sc.writes, nil
@@ -127,22 +127,26 @@ func (sc *claimScan) endedLeases(txn *badger.Txn) error {
 			return nil
 		}
 		l := sc.s.leases[k]
-		item, err := txn.Get([]byte(k))
+		item, err := txn.Get(l.queueKey)
 		if errors.Is(err, badger.ErrKeyNotFound) {
+			sc.s.log.Error("a claimed delivery is gone; its lease is dropped", zap.String("webhook", l.webhookID), zap.String("delivery", l.deliveryID))
+			sc.writes = append(sc.writes, write{key: []byte(k), del: true})
 			sc.ended = append(sc.ended, []byte(k))
 			continue
 		}
 		if err != nil {
 			return fmt.Errorf("read claimed delivery %s: %w", l.deliveryID, err)
 		}
-		if err := sc.take(item, l.deliveryID, l.webhookID); err != nil {
+		prior := l.attempt
+		if err := sc.take(item, []byte(k), &prior, l.deliveryID, l.webhookID); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// pending claims due pending deliveries in due order.
+// pending claims due pending deliveries in due order, passing over those
+// claimed already.
 func (sc *claimScan) pending(txn *badger.Txn) error {
 	s := sc.s
 	it := txn.NewIterator(badger.IteratorOptions{Prefix: queuePrefix})
@@ -156,6 +160,9 @@ func (sc *claimScan) pending(txn *badger.Txn) error {
 	}
 	for ; it.Valid(); it.Next() {
 		item := it.Item()
+		if s.leasedQueue[string(item.Key())] {
+			continue
+		}
 		due, id, webhookID, ok := parseDueKey(item.Key())
 		if !ok {
 			s.log.Error("malformed queue key skipped", zap.Binary("key", item.KeyCopy(nil)))
@@ -172,7 +179,7 @@ func (sc *claimScan) pending(txn *badger.Txn) error {
 			sc.res.more = true
 			return nil
 		}
-		if err := sc.take(item, id, webhookID); err != nil {
+		if err := sc.take(item, nil, nil, id, webhookID); err != nil {
 			return err
 		}
 	}
@@ -199,42 +206,49 @@ func (sc *claimScan) full() bool {
 	return len(sc.res.claimed) == sc.req.max || sc.res.removed == maxRemovalsPerClaim
 }
 
-// take claims the due delivery stored in item, or moves it to the failed
-// list when it is unreadable or its webhook was removed.
-func (sc *claimScan) take(item *badger.Item, id, webhookID string) error {
-	key := item.KeyCopy(nil)
+// take claims the due delivery stored in item (under its pending key), or
+// moves it to the failed list when it is unreadable or its webhook was
+// removed. ended is the key of its ended lease, if any, and prior the
+// attempts that lease counted; without one, the stored attempt counts.
+func (sc *claimScan) take(item *badger.Item, ended []byte, prior *int, id, webhookID string) error {
+	qk := item.KeyCopy(nil)
+	if ended != nil {
+		sc.writes = append(sc.writes, write{key: ended, del: true})
+		sc.ended = append(sc.ended, ended)
+	}
 	raw, err := item.ValueCopy(nil)
 	if err != nil {
 		return fmt.Errorf("read delivery %s: %w", id, err)
-	}
-	sc.writes = append(sc.writes, write{key: key, del: true})
-	if bytes.HasPrefix(key, leasePrefix) {
-		sc.ended = append(sc.ended, key)
 	}
 	d, err := decodeDelivery(raw)
 	if err != nil {
 		sc.s.log.Error("unreadable delivery moved to the failed list; it cannot be sent or redelivered",
 			zap.String("webhook", webhookID), zap.String("delivery", id), zap.Error(err))
-		sc.writes = append(sc.writes, write{key: failedKey(webhookID, id), value: raw})
+		sc.writes = append(sc.writes, write{key: qk, del: true}, write{key: failedKey(webhookID, id), value: raw})
 		sc.toFailed++
 		return nil
+	}
+	if prior != nil && *prior != d.Attempt {
+		// The ended lease's attempt may have reached the receiver: it
+		// counts, also if this claim is given back.
+		d.Attempt = *prior
+		setDeliveryHead(raw, d.Attempt, d.DueAt)
+		sc.writes = append(sc.writes, write{key: qk, value: raw})
 	}
 	leaseFor, _, known := sc.req.lease(webhookID)
 	if !known {
 		d.LastError = fmt.Sprintf("webhook %s was removed from the configuration", webhookID)
-		sc.writes = append(sc.writes, write{key: failedKey(webhookID, id), value: encodeDelivery(d)})
+		sc.writes = append(sc.writes, write{key: qk, del: true}, write{key: failedKey(webhookID, id), value: encodeDelivery(d)})
 		sc.res.removed++
 		sc.toFailed++
 		return nil
 	}
-	// The stored value is claimed as it is, with its attempt and due time
-	// rewritten; d.Event.Payload aliases raw, which is not changed again.
+	// d.Event.Payload aliases raw, which is not changed again.
 	d.Attempt++
 	d.DueAt = sc.req.now.Add(leaseFor)
-	setDeliveryHead(raw, d.Attempt, d.DueAt)
 	lk := leaseKey(d.DueAt, d.ID, d.WebhookID)
-	sc.writes = append(sc.writes, write{key: lk, value: raw})
-	sc.started[string(lk)] = lease{end: d.DueAt, deliveryID: d.ID, webhookID: d.WebhookID}
+	sc.writes = append(sc.writes, write{key: lk, value: encodeLeaseRef(d.Attempt, qk)})
+	sc.started[string(lk)] = lease{end: d.DueAt, deliveryID: d.ID, webhookID: d.WebhookID, queueKey: qk, attempt: d.Attempt}
 	sc.res.claimed = append(sc.res.claimed, claimed{d: d, leaseKey: lk})
 	return nil
 }
@@ -270,7 +284,7 @@ func (s *Store) settle(c claimed, st settlement) (lost bool, err error) {
 		writes := s.settleWrites(c, st)
 		lost = writes == nil
 		if !lost {
-			delete(s.leases, string(c.leaseKey))
+			s.endLease(string(c.leaseKey))
 			switch st.kind {
 			case settleDone:
 				s.depth.Add(-1)
@@ -293,13 +307,19 @@ func (s *Store) settle(c claimed, st settlement) (lost bool, err error) {
 }
 
 // settleWrites returns the writes that settle c; nil when its lease is gone.
-// The store's leases mirror the lease keys, so no key is read. Committer
-// only.
+// The store's leases mirror the lease keys, so no key is read. A claim given
+// back leaves the delivery as it is stored: due already, with the attempt
+// of the lease uncounted. Committer only.
 func (s *Store) settleWrites(c claimed, st settlement) []write {
-	if _, ok := s.leases[string(c.leaseKey)]; !ok {
+	l, ok := s.leases[string(c.leaseKey)]
+	if !ok {
 		return nil
 	}
 	writes := []write{{key: c.leaseKey, del: true}}
+	if st.kind == settleRelease {
+		return writes
+	}
+	writes = append(writes, write{key: l.queueKey, del: true})
 	if st.kind == settleDone {
 		return writes
 	}
@@ -308,11 +328,8 @@ func (s *Store) settleWrites(c claimed, st settlement) []write {
 		d.LastError = st.lastError
 	}
 	key := failedKey(d.WebhookID, d.ID)
-	if st.kind != settleFail {
+	if st.kind == settleRetry {
 		d.DueAt = st.at
-		if st.kind == settleRelease {
-			d.Attempt--
-		}
 		key = queueKey(d.DueAt, d.ID, d.WebhookID)
 	}
 	return append(writes, write{key: key, value: encodeDelivery(&d)})
@@ -320,11 +337,12 @@ func (s *Store) settleWrites(c claimed, st settlement) []write {
 
 // QueueStats counts the queue by scanning its keys: depth is every pending
 // delivery (including those being sent), due those waiting that are due now
-// or overdue, failed those kept as failed; oldestDue is the earliest due time
-// of those waiting (zero when none is). Counts is the cheap way to get depth
-// and failed.
+// or overdue (claimed ones are not waiting), failed those kept as failed;
+// oldestDue is the earliest due time of those pending (zero when none is).
+// Counts is the cheap way to get depth and failed.
 func (s *Store) QueueStats() (depth, due, failed int, oldestDue time.Time, err error) {
 	now := time.Now()
+	claimed := 0
 	err = s.db.View(func(txn *badger.Txn) error {
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: queuePrefix})
 		for it.Rewind(); it.Valid(); it.Next() {
@@ -344,7 +362,7 @@ func (s *Store) QueueStats() (depth, due, failed int, oldestDue time.Time, err e
 		it.Close()
 		it = txn.NewIterator(badger.IteratorOptions{Prefix: leasePrefix})
 		for it.Rewind(); it.Valid(); it.Next() {
-			depth++
+			claimed++
 		}
 		it.Close()
 		it = txn.NewIterator(badger.IteratorOptions{Prefix: failedPrefix})
@@ -357,5 +375,5 @@ func (s *Store) QueueStats() (depth, due, failed int, oldestDue time.Time, err e
 	if err != nil {
 		return 0, 0, 0, time.Time{}, fmt.Errorf("read queue statistics: %w", err)
 	}
-	return depth, due, failed, oldestDue, nil
+	return depth, max(due-claimed, 0), failed, oldestDue, nil
 }

@@ -130,8 +130,8 @@ func TestRedeliverLeftAlone(t *testing.T) {
 	if err := s.Redeliver("w", cw.id); err != nil {
 		t.Fatal(err)
 	}
-	if n := len(records(t, s, queuePrefix)); n != 0 {
-		t.Fatalf("%d pending deliveries; a claimed delivery was queued again", n)
+	if q := records(t, s, queuePrefix); len(q) != 1 || q[0].ID != d.ID {
+		t.Fatalf("%d pending deliveries; want the claimed one only, not queued again", len(q))
 	}
 	if _, err := s.settle(res.claimed[0], settlement{kind: settleRetry, at: now.Add(-time.Second)}); err != nil {
 		t.Fatal(err)

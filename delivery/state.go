@@ -1,6 +1,7 @@
 package delivery
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -20,7 +21,9 @@ func (s *Store) Counts() (depth, failed int) {
 // count (the attempt in flight may have reached the receiver). Only a
 // dispatcher of the process holding the database's directory lock can hold a
 // claim, so when the store opens, every claim left is one a crash or an
-// unrecorded outcome abandoned. It runs before the committer starts.
+// unrecorded outcome abandoned. It runs before the committer starts. A lease
+// written by an earlier release holds its delivery itself, which goes back
+// to the queue the same way.
 func (s *Store) releaseLeases(now time.Time) (int, error) {
 	var moves []write
 	err := s.db.View(func(txn *badger.Txn) error {
@@ -29,22 +32,38 @@ func (s *Store) releaseLeases(now time.Time) (int, error) {
 		for it.Rewind(); it.Valid(); it.Next() {
 			item := it.Item()
 			key := item.KeyCopy(nil)
+			moves = append(moves, write{key: key, del: true})
 			_, id, webhookID, ok := parseDueKey(key)
 			if !ok {
 				s.log.Error("malformed lease key dropped", zap.Binary("key", key))
-				moves = append(moves, write{key: key, del: true})
 				continue
 			}
 			raw, err := item.ValueCopy(nil)
 			if err != nil {
 				return fmt.Errorf("read claimed delivery %s: %w", id, err)
 			}
-			if d, err := decodeDelivery(raw); err == nil {
-				setDeliveryHead(raw, d.Attempt, now)
+			attempt, qk, isRef := decodeLeaseRef(raw)
+			if isRef {
+				stored, err := txn.Get(qk)
+				if errors.Is(err, badger.ErrKeyNotFound) {
+					continue // settled, with the lease left behind
+				}
+				if err == nil {
+					raw, err = stored.ValueCopy(nil)
+				}
+				if err != nil {
+					return fmt.Errorf("read claimed delivery %s: %w", id, err)
+				}
+				moves = append(moves, write{key: qk, del: true})
+			} else if d, err := decodeDelivery(raw); err == nil {
+				attempt = d.Attempt
+			}
+			if len(raw) >= deliveryHeadLen && raw[0] != leaseRef {
+				setDeliveryHead(raw, attempt, now)
 			}
 			// An unreadable value is queued as it is: the next claim
 			// moves it to the failed list and logs why.
-			moves = append(moves, write{key: key, del: true}, write{key: queueKey(now, id, webhookID), value: raw})
+			moves = append(moves, write{key: queueKey(now, id, webhookID), value: raw})
 		}
 		return nil
 	})
@@ -77,6 +96,7 @@ func (s *Store) releaseLeases(now time.Time) (int, error) {
 func (s *Store) load() error {
 	var depth, failed int64
 	leases := make(map[string]lease)
+	leasedQueue := make(map[string]bool)
 	calls := make(map[string]*webhookCalls)
 	cutoff := uint64(time.Now().Add(s.retention).Unix()) + 1
 	err := s.db.View(func(txn *badger.Txn) error {
@@ -89,11 +109,26 @@ func (s *Store) load() error {
 		}
 		scan(queuePrefix, func(*badger.Item) { depth++ })
 		scan(leasePrefix, func(item *badger.Item) {
-			depth++
 			k := item.KeyCopy(nil)
-			if end, id, webhookID, ok := parseDueKey(k); ok {
-				leases[string(k)] = lease{end: end, deliveryID: id, webhookID: webhookID}
+			end, id, webhookID, ok := parseDueKey(k)
+			if !ok {
+				return
 			}
+			var attempt int
+			var qk []byte
+			isRef := false
+			item.Value(func(v []byte) error {
+				attempt, qk, isRef = decodeLeaseRef(v)
+				return nil
+			})
+			if !isRef {
+				// An earlier release's claim, holding its delivery:
+				// released to the queue at the next open.
+				depth++
+				return
+			}
+			leases[string(k)] = lease{end: end, deliveryID: id, webhookID: webhookID, queueKey: qk, attempt: attempt}
+			leasedQueue[string(qk)] = true
 		})
 		scan(failedPrefix, func(*badger.Item) { failed++ })
 		scan(callPrefix, func(item *badger.Item) {
@@ -117,7 +152,7 @@ func (s *Store) load() error {
 	}
 	s.depth.Store(depth)
 	s.failed.Store(failed)
-	s.leases = leases
+	s.leases, s.leasedQueue = leases, leasedQueue
 	s.calls.replace(calls)
 	s.queueFloor = 0
 	return nil

@@ -97,8 +97,10 @@ type Store struct {
 	// depth counts pending and claimed deliveries, failed the failed ones.
 	// The committer keeps them (see op); anyone reads them.
 	depth, failed atomic.Int64
-	// leases are the claimed deliveries by key. Committer only.
-	leases map[string]lease
+	// leases are the claimed deliveries by lease key, leasedQueue their
+	// pending keys. Committer only.
+	leases      map[string]lease
+	leasedQueue map[string]bool
 	// lastSync is when the logs were last synced; unsynced is set while
 	// asynchronous writes wait for a sync, which comes asyncSyncEvery
 	// after lastSync at the latest. Committer only.
@@ -117,6 +119,25 @@ type Store struct {
 type lease struct {
 	end                   time.Time
 	deliveryID, webhookID string
+	// queueKey is where the delivery is stored while claimed: its pending
+	// key, unchanged by the claim.
+	queueKey []byte
+	// attempt counts the attempts with the one the lease is for.
+	attempt int
+}
+
+// startLease records a new lease under key. Committer only.
+func (s *Store) startLease(key string, l lease) {
+	s.leases[key] = l
+	s.leasedQueue[string(l.queueKey)] = true
+}
+
+// endLease forgets the lease under key. Committer only.
+func (s *Store) endLease(key string) {
+	if l, ok := s.leases[key]; ok {
+		delete(s.leasedQueue, string(l.queueKey))
+		delete(s.leases, key)
+	}
 }
 
 // OpenStore opens (creating if needed) the store in opts.Dir and starts its

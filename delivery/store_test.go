@@ -400,14 +400,18 @@ func TestClaimAndSettle(t *testing.T) {
 		t.Fatalf("queue depth = %d, want 2 (the re-claimed delivery and the future one)", n)
 	}
 
-	// Release gives the attempt back.
+	// Release gives the attempt back; the delivery keeps its place in the
+	// queue, due already.
 	lost, err = s.settle(res.claimed[0], settlement{kind: settleRelease, at: now})
 	if err != nil || lost {
 		t.Fatalf("release = %v, %v", lost, err)
 	}
 	queued = records(t, s, queuePrefix)
-	if queued[0].ID != d2.ID || queued[0].Attempt != 2 || !queued[0].DueAt.Equal(now) {
-		t.Fatalf("released delivery = %+v; want attempt 2 due now", queued[0])
+	if claimedAt := retryAt.Add(lease + time.Second); queued[0].ID != d2.ID || queued[0].Attempt != 2 || queued[0].DueAt.After(claimedAt) {
+		t.Fatalf("released delivery = %+v; want attempt 2 due by %v", queued[0], claimedAt)
+	}
+	if n := keyCount(t, s, leasePrefix); n != 0 {
+		t.Fatalf("%d leases after the release; want 0", n)
 	}
 }
 

@@ -106,13 +106,16 @@ func (sh *shared) aliasRecord(space string) delivery.Batch {
 	return delivery.Batch{Put: []delivery.KV{{Key: aliasPrefix + space, Value: raw}}}
 }
 
-// loadAliases reads the learned alias tables back from the store.
-func (sh *shared) loadAliases() error {
-	return sh.store.Scan(aliasPrefix, func(key string, value []byte) error {
+// aliasFeed keeps the learned alias tables as the store holds them: read
+// back when the store is opened, then as any gateway sharing it writes them.
+func (sh *shared) aliasFeed() indexFeed {
+	return indexFeed{prefix: aliasPrefix, apply: func(key string, value []byte) {
+		if value == nil {
+			return
+		}
 		space := key[len(aliasPrefix):]
 		if err := sh.aliases.LoadSpace(space, value); err != nil {
 			sh.logger.Warn("stored environment aliases are unreadable; they will be fetched again", zap.String("space", space), zap.Error(err))
 		}
-		return nil
-	})
+	}}
 }

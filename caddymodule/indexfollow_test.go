@@ -261,6 +261,22 @@ func (o *orderedBackend) Scan(_ string, fn func(key string, value []byte) error)
 
 // A change followed while the records load applies after them, so the
 // newer value stays.
+// TestFollowedAliases checks that an environment alias written through one
+// gateway is known to the other, and its removal too.
+func TestFollowedAliases(t *testing.T) {
+	a, b := startPeers(t, "FOLLOW_ALIASES")
+	a.send(201, "PUT", "/spaces/sp1/environment_aliases/prod", nil, `{"environment":{"sys":{"id":"master"}}}`)
+	waitUntil(t, 10*time.Second, "gateway b resolves the alias written through a", func() bool {
+		target, ok := b.sh.aliases.Resolve("sp1", "prod")
+		return ok && target == "master"
+	})
+	a.send(204, "DELETE", "/spaces/sp1/environment_aliases/prod", nil, "")
+	waitUntil(t, 10*time.Second, "gateway b forgets the alias deleted through a", func() bool {
+		_, ok := b.sh.aliases.Resolve("sp1", "prod")
+		return !ok
+	})
+}
+
 func TestFollowIndexAppliesChangesAfterLoading(t *testing.T) {
 	var applied []string
 	stop, err := followIndex(&orderedBackend{}, indexFeed{prefix: "!f/", apply: func(key string, value []byte) {

@@ -76,8 +76,8 @@ type shared struct {
 	// signing secrets and installations.
 	apps *appRegistry
 
-	// stopFollowing stops applying to api and apps the changes made
-	// through the store by any gateway sharing it.
+	// stopFollowing stops applying to api, apps and aliases the changes
+	// made through the store by any gateway sharing it.
 	stopFollowing func()
 
 	// unheld holds the ids of auto_save windows a Hold failed for.
@@ -130,13 +130,8 @@ func openShared(store delivery.Backend, logger *zap.Logger) (*shared, error) {
 	sh.api = newAPIRegistry(store, logger.Named("webhooks_api"))
 	sh.apps = newAppRegistry(store, logger.Named("apps"))
 	var err error
-	sh.stopFollowing, err = followIndex(store, slices.Concat(sh.api.feeds(), sh.apps.feeds())...)
+	sh.stopFollowing, err = followIndex(store, slices.Concat(sh.api.feeds(), sh.apps.feeds(), []indexFeed{sh.aliasFeed()})...)
 	if err != nil {
-		store.Close()
-		return nil, err
-	}
-	if err = sh.loadAliases(); err != nil {
-		sh.stopFollowing()
 		store.Close()
 		return nil, err
 	}

@@ -97,6 +97,8 @@ type JetStream struct {
 	watch   jetstream.KeyWatcher
 	stop    context.CancelFunc
 	done    chan struct{}
+	// closed is closed once the connection is.
+	closed chan struct{}
 
 	subs subscribers
 }
@@ -141,6 +143,7 @@ func OpenJetStream(opts JetStreamOptions) (*JetStream, error) {
 		name:      opts.Stream,
 		consumers: make(map[string]webhookConsumer),
 		done:      make(chan struct{}),
+		closed:    make(chan struct{}),
 	}
 	if err := b.connect(opts); err != nil {
 		return nil, err
@@ -178,6 +181,7 @@ func (b *JetStream) connect(opts JetStreamOptions) error {
 			b.log.Info("reconnected to NATS", zap.String("server", nc.ConnectedAddr()))
 			b.subs.signal()
 		}),
+		nats.ClosedHandler(func(*nats.Conn) { close(b.closed) }),
 		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
 			b.log.Error("NATS client error", zap.Error(err))
 		}),
@@ -269,8 +273,12 @@ func (b *JetStream) Close() error {
 		b.wakeSub.Unsubscribe()
 	}
 	err := b.nc.Drain()
-	for !b.nc.IsClosed() {
-		time.Sleep(5 * time.Millisecond)
+	if err != nil {
+		b.nc.Close()
+	}
+	<-b.closed
+	if errors.Is(err, nats.ErrConnectionClosed) {
+		return nil
 	}
 	return err
 }

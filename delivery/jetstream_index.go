@@ -107,13 +107,23 @@ func (b *JetStream) Enqueue(ctx context.Context, bt Batch) error {
 		return err
 	}
 	for _, kv := range bt.Put {
-		if _, err := b.index.Put(ctx, bucketKey(kv.Key), kv.Value); err != nil {
-			return fmt.Errorf("write index record %q: %w", kv.Key, err)
+		err := b.retry(ctx, fmt.Sprintf("write index record %q", kv.Key), func(ctx context.Context) error {
+			_, err := b.index.Put(ctx, bucketKey(kv.Key), kv.Value)
+			return err
+		})
+		if err != nil {
+			return err
 		}
 	}
 	for _, k := range bt.Delete {
-		if err := b.index.Delete(ctx, bucketKey(k)); err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
-			return fmt.Errorf("delete index record %q: %w", k, err)
+		err := b.retry(ctx, fmt.Sprintf("delete index record %q", k), func(ctx context.Context) error {
+			if err := b.index.Delete(ctx, bucketKey(k)); err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
+				return err
+			}
+			return nil
+		})
+		if err != nil {
+			return err
 		}
 	}
 	if len(msgs) > 0 {
@@ -132,9 +142,15 @@ func (b *JetStream) deliveryMsg(subject string, d *Delivery) *nats.Msg {
 	return m
 }
 
+// publishTry bounds the wait for one publish's acknowledgement: an
+// acknowledgement lost with a server that stopped never comes, and the
+// message is published again, to the servers left.
+const publishTry = 2 * time.Second
+
 // publish publishes msgs side by side and waits for every ack; a publish
-// that fails (a server being replaced, say) is repeated until ctx ends,
-// with its message id, so it is never stored twice.
+// that fails or is not acknowledged within publishTry (a server being
+// replaced, say) is repeated until ctx ends, with its message id, so it
+// is never stored twice.
 func (b *JetStream) publish(ctx context.Context, msgs []*nats.Msg) error {
 	futures := make([]jetstream.PubAckFuture, len(msgs))
 	for i, m := range msgs {
@@ -144,12 +160,16 @@ func (b *JetStream) publish(ctx context.Context, msgs []*nats.Msg) error {
 		}
 		futures[i] = f
 	}
+	try := time.NewTimer(publishTry)
+	defer try.Stop()
 	for i, f := range futures {
 		if f != nil {
 			select {
 			case <-f.Ok():
 				continue
 			case <-f.Err():
+			case <-try.C:
+				try.Reset(0) // the others have had their time too
 			case <-ctx.Done():
 				return fmt.Errorf("publish deliveries: %w", ctx.Err())
 			}
@@ -161,16 +181,28 @@ func (b *JetStream) publish(ctx context.Context, msgs []*nats.Msg) error {
 	return nil
 }
 
-// publishSync publishes m, trying again every 100ms until ctx ends.
+// publishSync publishes m, trying again every 100ms, each try waiting
+// publishTry at most, until ctx ends.
 func (b *JetStream) publishSync(ctx context.Context, m *nats.Msg) error {
-	for {
+	return b.retry(ctx, "publish to "+m.Subject, func(ctx context.Context) error {
 		_, err := b.js.PublishMsg(ctx, m)
+		return err
+	})
+}
+
+// retry calls op until it succeeds or ctx ends, every 100ms, each call
+// bounded by publishTry; op must be safe to repeat.
+func (b *JetStream) retry(ctx context.Context, what string, op func(ctx context.Context) error) error {
+	for {
+		tctx, cancel := context.WithTimeout(ctx, publishTry)
+		err := op(tctx)
+		cancel()
 		if err == nil {
 			return nil
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("publish to %s: %w", m.Subject, err)
+			return fmt.Errorf("%s: %w", what, err)
 		case <-time.After(100 * time.Millisecond):
 		}
 	}

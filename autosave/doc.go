@@ -10,7 +10,7 @@
 //
 // Every save is first held durably through a [Sink], so a restart inside a
 // window still emits the draft: the held windows are read back and handed to
-// [Tracker.Restore] before [Tracker.Start]. One scheduler goroutine keeps a
+// [Tracker.Adopt] before [Tracker.Start]. One scheduler goroutine keeps a
 // min-heap of window ends and a single timer, so an open window costs under a
 // hundred bytes of tracker state and no goroutine. The package does not import
 // Caddy.

@@ -58,7 +58,7 @@ type Tracker struct {
 	stopOnce sync.Once
 }
 
-// New returns a tracker; call [Tracker.Restore] for each window held in the
+// New returns a tracker; call [Tracker.Adopt] for each window held in the
 // store, then [Tracker.Start].
 func New(opts Options) *Tracker {
 	if opts.Window <= 0 {
@@ -145,23 +145,12 @@ func (t *Tracker) SaveWindow(doc string, ev *events.Event, length time.Duration)
 	return nil
 }
 
-// Restore re-opens a window read back from the store, typically before
-// [Tracker.Start]. A window whose end has passed is emitted as soon as the
-// scheduler runs; its event keeps its id. p.Event must not be nil. Restore
-// ignores p when the document already has an open window, whose draft is newer.
-func (t *Tracker) Restore(p Pending) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if _, open := t.docs[p.Doc]; open {
-		return
-	}
-	t.open(p)
-}
-
-// Adopt takes in a window that another process sharing the store holds
-// (its Hold), so that the window is emitted even if that process stops; of
-// the processes that emit it, the store lets one win. A document without
-// an open window opens p's, due at p.WindowEnd. An open window with p's
+// Adopt takes in a window held in the store: one read back when the store
+// is opened, or one that another process sharing the store holds (its
+// Hold), so that the window is emitted even if that process stops; of the
+// processes that emit it, the store lets one win. p.Event must not be nil.
+// A document without an open window opens p's, due at p.WindowEnd (at
+// once when that has passed); its event keeps its id. An open window with p's
 // event id takes p's draft when it is newer (a later Event.Time). An open
 // window with another id keeps p, to open once it has been emitted.
 func (t *Tracker) Adopt(p Pending) {

@@ -73,13 +73,12 @@ func TestHoldErrorStillEmits(t *testing.T) {
 	}
 }
 
-func TestRestore(t *testing.T) {
+func TestAdoptStored(t *testing.T) {
 	s := time.Second
 	tests := []struct {
 		name         string
 		end          time.Duration // window end relative to the tracker's start
-		afterStart   bool          // Restore after Start instead of before
-		existing     bool          // the document already has a window opened by a save
+		afterStart   bool          // Adopt after Start instead of before
 		emittedAt    time.Duration
 		wantID       string
 		quietUntilAt time.Duration // no emission is expected before this
@@ -88,24 +87,20 @@ func TestRestore(t *testing.T) {
 		{name: "overdue window restored after start", end: -10 * s, afterStart: true, emittedAt: 0, wantID: "r"},
 		{name: "future window is emitted at its end", end: 3 * s, emittedAt: 3 * s, wantID: "r", quietUntilAt: 2 * s},
 		{name: "future window restored after start", end: 3 * s, afterStart: true, emittedAt: 3 * s, wantID: "r", quietUntilAt: 2 * s},
-		{name: "an open window wins over a restored one", end: -10 * s, existing: true, emittedAt: 5 * s, wantID: "s", quietUntilAt: 4 * s},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			clock := newFakeClock()
 			sink := newMemSink(clock)
 			tr := New(Options{Clock: clock, Sink: sink})
-			if tt.existing {
-				mustSave(t, tr, "a", "s", "saved")
-			}
 			restored := Pending{Doc: "a", Event: draft("r", "restored"), WindowEnd: epoch.Add(tt.end)}
 			if !tt.afterStart {
-				tr.Restore(restored)
+				tr.Adopt(restored)
 			}
 			tr.Start()
 			defer stop(t, tr)
 			if tt.afterStart {
-				tr.Restore(restored)
+				tr.Adopt(restored)
 			}
 			if n := tr.Active(); n != 1 && tt.emittedAt > 0 {
 				t.Errorf("Active() = %d, want 1", n)
@@ -158,7 +153,7 @@ func TestStopLeavesPendingHeld(t *testing.T) {
 	// The next tracker restores what the store holds.
 	next := New(Options{Clock: clock, Sink: sink})
 	for _, p := range held {
-		next.Restore(p)
+		next.Adopt(p)
 	}
 	next.Start()
 	defer stop(t, next)

@@ -11,29 +11,31 @@ import (
 	"github.com/cmsevents/caddy-cms-events/followup"
 )
 
-// adoptOthers makes the auto_save tracker and the action runner take in
-// the windows and actions that other gateways sharing the storage record,
-// so that a window or action is emitted even when the gateway that saw its
-// write stops; of the gateways that then emit it, one wins its record. It
-// returns what stops it.
-func (sh *shared) adoptOthers() (stop func(), err error) {
-	stopHeld, err := sh.store.Follow(heldPrefix, func(_ string, value []byte) {
+// heldFeed hands the auto_save tracker the windows held in the store: read
+// back when the store is opened, then as any gateway sharing it holds them,
+// so that a window is emitted even when the gateway that saw its saves
+// stops. Of the gateways that then emit it, one wins its record.
+func (sh *shared) heldFeed() indexFeed {
+	return indexFeed{prefix: heldPrefix, apply: func(key string, value []byte) {
 		if value == nil {
 			return // emitted: a gateway whose window ends finds it gone
 		}
 		var p autosave.Pending
 		if err := json.Unmarshal(value, &p); err != nil || p.Event == nil {
-			sh.logger.Error("unreadable auto_save window of another gateway left to it", zap.Error(err))
+			sh.logger.Error("unreadable pending auto_save window left alone", zap.String("key", key), zap.Error(err))
 			return
 		}
 		sh.tracker.Adopt(p)
-	})
-	if err != nil {
-		return nil, err
-	}
-	stopFollowed, err := sh.store.Follow(followPrefix, func(key string, value []byte) {
+	}}
+}
+
+// followedFeed hands the action runner the actions recorded in the store:
+// read back when the store is opened, then as any gateway sharing it
+// records, finishes or cancels them. Of the gateways that finish one, one
+// wins its record.
+func (sh *shared) followedFeed() indexFeed {
+	return indexFeed{prefix: followPrefix, apply: func(key string, value []byte) {
 		if value == nil {
-			// Finished or canceled, here or through another gateway.
 			sh.runner.Cancel(strings.TrimPrefix(key, followPrefix))
 			return
 		}
@@ -43,17 +45,9 @@ func (sh *shared) adoptOthers() (stop func(), err error) {
 			err = errors.New("no action id")
 		}
 		if err != nil {
-			sh.logger.Error("unreadable followed action of another gateway left to it", zap.String("key", key), zap.Error(err))
+			sh.logger.Error("unreadable followed action left alone", zap.String("key", key), zap.Error(err))
 			return
 		}
 		sh.runner.Adopt(&a)
-	})
-	if err != nil {
-		stopHeld()
-		return nil, err
-	}
-	return func() {
-		stopHeld()
-		stopFollowed()
-	}, nil
+	}}
 }

@@ -102,17 +102,3 @@ func (sh *shared) Finish(a *followup.Action, done []events.Derived) error {
 	}
 	return err
 }
-
-// restoreFollowed gives the runner the actions that were being followed
-// when the store was last closed.
-func (sh *shared) restoreFollowed() error {
-	return sh.store.Scan(followPrefix, func(_ string, value []byte) error {
-		var a followup.Action
-		if err := json.Unmarshal(value, &a); err != nil || a.ID == "" {
-			sh.logger.Error("unreadable followed action dropped", zap.Error(err))
-			return nil
-		}
-		sh.runner.Track(&a)
-		return nil
-	})
-}

@@ -76,16 +76,13 @@ type shared struct {
 	// signing secrets and installations.
 	apps *appRegistry
 
-	// stopFollowing stops applying to api, apps and aliases the changes
-	// made through the store by any gateway sharing it.
+	// stopFollowing stops applying to api, apps, aliases, the tracker and
+	// the runner the changes made through the store by any gateway sharing
+	// it.
 	stopFollowing func()
 
 	// unheld holds the ids of auto_save windows a Hold failed for.
 	unheld sync.Map
-
-	// stopAdopting stops taking in the auto_save windows and followed
-	// actions of other gateways sharing the storage.
-	stopAdopting func()
 
 	current   atomic.Pointer[App]
 	startOnce sync.Once
@@ -122,43 +119,19 @@ func releaseShared(key string) error {
 }
 
 // openShared loads what the open store holds (definitions, apps, aliases,
-// pending auto_save windows, followed actions), and follows the changes
-// made to the definitions and apps through the store. On an error it
-// closes the store.
+// pending auto_save windows, followed actions) and follows the changes any
+// gateway sharing the store makes to them. On an error it closes the
+// store.
 func openShared(store delivery.Backend, logger *zap.Logger) (*shared, error) {
 	sh := &shared{store: store, logger: logger, aliases: events.NewAliasTable()}
 	sh.api = newAPIRegistry(store, logger.Named("webhooks_api"))
 	sh.apps = newAppRegistry(store, logger.Named("apps"))
-	var err error
-	sh.stopFollowing, err = followIndex(store, slices.Concat(sh.api.feeds(), sh.apps.feeds(), []indexFeed{sh.aliasFeed()})...)
-	if err != nil {
-		store.Close()
-		return nil, err
-	}
 	sh.tracker = autosave.New(autosave.Options{Sink: sh, Logger: logger.Named("auto_save")})
 	sh.runner = followup.New(followup.Options{Fetcher: sh, Sink: sh, Logger: logger.Named("followup")})
-	// Other gateways' changes are followed before the records are read,
-	// so that none made in between is missed.
-	sh.stopAdopting, err = sh.adoptOthers()
-	if err == nil {
-		err = store.Scan(heldPrefix, func(_ string, value []byte) error {
-			var p autosave.Pending
-			if err := json.Unmarshal(value, &p); err != nil || p.Event == nil {
-				logger.Error("unreadable pending auto_save window dropped", zap.Error(err))
-				return nil
-			}
-			sh.tracker.Restore(p)
-			return nil
-		})
-	}
-	if err == nil {
-		err = sh.restoreFollowed()
-	}
-	if err != nil && sh.stopAdopting != nil {
-		sh.stopAdopting()
-	}
+	var err error
+	sh.stopFollowing, err = followIndex(store, slices.Concat(sh.api.feeds(), sh.apps.feeds(),
+		[]indexFeed{sh.aliasFeed(), sh.heldFeed(), sh.followedFeed()})...)
 	if err != nil {
-		sh.stopFollowing()
 		store.Close()
 		return nil, err
 	}
@@ -264,9 +237,8 @@ func (sh *shared) queueEvents(batch delivery.Batch, done ...events.Derived) erro
 func (sh *shared) Destruct() error {
 	ctx, cancel := context.WithTimeout(context.Background(), stopGrace)
 	defer cancel()
-	sh.stopAdopting()
-	err := errors.Join(sh.tracker.Stop(ctx), sh.runner.Stop(ctx))
 	sh.stopFollowing()
+	err := errors.Join(sh.tracker.Stop(ctx), sh.runner.Stop(ctx))
 	return errors.Join(err, sh.store.Close())
 }
 

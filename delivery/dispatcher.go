@@ -333,12 +333,12 @@ func (d *Dispatcher) anyClaimable() bool {
 	return false
 }
 
-// leaseFor tells the store how to claim deliveries of webhookID.
 // webhookIDs lists the webhooks the dispatcher has.
 func (d *Dispatcher) webhookIDs() []string {
 	return slices.Collect(maps.Keys(*d.endpoints.Load()))
 }
 
+// leaseFor tells the store how to claim deliveries of webhookID.
 func (d *Dispatcher) leaseFor(webhookID string) (lease time.Duration, claimable, known bool) {
 	ep, ok := d.endpoint(webhookID)
 	if !ok {

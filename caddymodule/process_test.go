@@ -106,26 +106,35 @@ http://127.0.0.1:%d {
 // childConfigTo is childConfig with the gateway in front of upstream
 // (host:port) instead of a sandbox of its own.
 func childConfigTo(t *testing.T, rx *receiver, storage, handler, upstream string) (caddyfile, base string) {
+	return childGateway(t, rx, "storage_dir "+storage+"/events", handler, "", upstream)
+}
+
+// childGateway is a Caddyfile for a child caddy: a gateway in front of
+// upstream (host:port) with the cms_events global options appOptions, the
+// handler lines given and one webhook to rx, with webhookLines added to
+// its block. It returns the gateway's base URL.
+func childGateway(t *testing.T, rx *receiver, appOptions, handler, webhookLines, upstream string) (caddyfile, base string) {
 	gw := freePort(t)
 	caddyfile = fmt.Sprintf(`{
 	admin localhost:%[1]d
-	storage file_system %[2]s/caddy
+	storage file_system %[2]s
 	cms_events {
-		storage_dir %[2]s/events
+		%[3]s
 	}
 }
 
-http://127.0.0.1:%[3]d {
+http://127.0.0.1:%[4]d {
 	cms_events {
-%[6]s
-		webhook "crash" %[4]s/hook {
+%[5]s
+		webhook "hook" %[6]s/hook {
 			topics Entry.*
 			retry 100 100ms
+%[7]s
 		}
 	}
-	reverse_proxy %[5]s
+	reverse_proxy %[8]s
 }
-`, freePort(t), storage, gw, rx.URL, upstream, handler)
+`, freePort(t), t.TempDir(), appOptions, gw, handler, rx.URL, webhookLines, upstream)
 	return caddyfile, fmt.Sprintf("http://127.0.0.1:%d", gw)
 }
 

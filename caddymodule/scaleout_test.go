@@ -40,33 +40,10 @@ func sharedCMS(t *testing.T) string {
 
 // natsChildConfig is a Caddyfile for a child caddy: a gateway on the NATS
 // servers at natsURL (streams with three replicas) in front of upstream,
-// with one webhook to rx. It returns the gateway's base URL.
+// with one webhook to rx that gives up on a call after 2 s. It returns the
+// gateway's base URL.
 func natsChildConfig(t *testing.T, rx *receiver, natsURL, upstream, handler string) (caddyfile, base string) {
-	gw := freePort(t)
-	caddyfile = fmt.Sprintf(`{
-	admin localhost:%[1]d
-	storage file_system %[2]s/caddy
-	cms_events {
-		storage nats {
-			url %[3]s
-			replicas 3
-		}
-	}
-}
-
-http://127.0.0.1:%[4]d {
-	cms_events {
-%[7]s
-		webhook "scale" %[5]s/hook {
-			topics Entry.*
-			retry 100 100ms
-			timeout 2s
-		}
-	}
-	reverse_proxy %[6]s
-}
-`, freePort(t), t.TempDir(), natsURL, gw, rx.URL, upstream, handler)
-	return caddyfile, fmt.Sprintf("http://127.0.0.1:%d", gw)
+	return childGateway(t, rx, "storage nats {\n\t\t\turl "+natsURL+"\n\t\t\treplicas 3\n\t\t}", handler, "\t\t\ttimeout 2s", upstream)
 }
 
 // startNATSPair starts two gateways as child processes on the NATS

@@ -273,7 +273,10 @@ func (d *Dispatcher) Paused(id string) bool {
 // has workers, and otherwise sleeps until a commit adds work, a call ends,
 // the earliest delivery comes due or the periodic rescan. Holding more
 // claims than workers lets a worker that ends a call start the next one at
-// once, without waiting for a claim to be committed. While every webhook of
+// once, without waiting for a claim to be committed. It claims only once
+// it has room for a batch (claimBatch): a scan walks the queue from its
+// start, past the deliveries already claimed, so claiming one delivery per
+// ended call cost a scan per delivery. While every webhook of
 // the dispatcher is paused, commits do not start a scan (it would walk the
 // paused backlog on every write); the periodic rescan still ends deliveries
 // of removed webhooks.
@@ -285,7 +288,7 @@ func (d *Dispatcher) loop() {
 	for {
 		if scan {
 			wait := rescanInterval
-			if free := d.maxHeld() - int(d.held.Load()); free > 0 {
+			if free := d.maxHeld() - int(d.held.Load()); free >= d.claimBatch() {
 				now := d.now()
 				res, err := d.store.claim(claimRequest{now: now, max: free, lease: d.leaseFor, sub: d.sub, webhooks: d.webhookIDs})
 				if err != nil {
@@ -298,7 +301,7 @@ func (d *Dispatcher) loop() {
 				if res.removed > 0 {
 					d.log.Warn("deliveries of webhooks removed from the configuration kept as failed", zap.Int("count", res.removed))
 				}
-				if res.more && int(d.held.Load()) < d.maxHeld() {
+				if res.more && d.maxHeld()-int(d.held.Load()) >= d.claimBatch() {
 					continue
 				}
 				if !res.next.IsZero() {
@@ -322,6 +325,11 @@ func (d *Dispatcher) loop() {
 
 // maxHeld is how many claimed deliveries the dispatcher holds at most.
 func (d *Dispatcher) maxHeld() int { return 2 * d.workers }
+
+// claimBatch is how many claims the dispatcher must have room for before
+// it scans the queue: half its workers, so that the workers still have a
+// claimed delivery waiting for each of them when the scan starts.
+func (d *Dispatcher) claimBatch() int { return max(1, d.workers/2) }
 
 // anyClaimable reports whether some webhook of the dispatcher is not paused.
 func (d *Dispatcher) anyClaimable() bool {

@@ -9,7 +9,7 @@
 #   bench/run.sh -soak 10m    # also a memory soak: 1,000 writes/s with delivery
 #                             # running for 10 minutes, caddy sampled every 10 s
 #   bench/run.sh -rows drain,gets
-#                             # only these rows (held, held-nats, delivering,
+#                             # only these rows (held, held-nats, held3, delivering,
 #                             # delivering-nats, one, gets, latency, drain,
 #                             # rss-1m, soak)
 #   bench/run.sh -out FILE    # write the results to FILE (relative to the checkout)

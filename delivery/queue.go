@@ -73,7 +73,9 @@ func (s *Store) claim(req claimRequest) (claimResult, error) {
 // claimScan gathers what one claim does, to apply it to the store's state
 // once nothing can fail.
 type claimScan struct {
-	s      *Store
+	s *Store
+	// txn is the committer's transaction the claim reads through.
+	txn    *badger.Txn
 	req    claimRequest
 	res    *claimResult
 	newest bool
@@ -88,11 +90,11 @@ type claimScan struct {
 // scanDue claims for claim: first the claims whose lease has ended, then
 // the pending deliveries in due order.
 func (s *Store) scanDue(txn *badger.Txn, req claimRequest, res *claimResult) ([]write, error) {
-	sc := &claimScan{s: s, req: req, res: res, newest: s.subs.newest(req.sub), started: make(map[string]lease)}
-	if err := sc.endedLeases(txn); err != nil {
+	sc := &claimScan{s: s, txn: txn, req: req, res: res, newest: s.subs.newest(req.sub), started: make(map[string]lease)}
+	if err := sc.endedLeases(); err != nil {
 		return nil, err
 	}
-	if err := sc.pending(txn); err != nil {
+	if err := sc.pending(); err != nil {
 		return nil, err
 	}
 	for _, k := range sc.ended {
@@ -108,7 +110,7 @@ func (s *Store) scanDue(txn *badger.Txn, req claimRequest, res *claimResult) ([]
 
 // endedLeases claims again the deliveries whose lease has ended, and notes
 // the next lease end among the others as a due time.
-func (sc *claimScan) endedLeases(txn *badger.Txn) error {
+func (sc *claimScan) endedLeases() error {
 	var keys []string
 	for k, l := range sc.s.leases {
 		if sc.skip(l.webhookID) {
@@ -127,7 +129,7 @@ func (sc *claimScan) endedLeases(txn *badger.Txn) error {
 			return nil
 		}
 		l := sc.s.leases[k]
-		item, err := txn.Get(l.queueKey)
+		item, err := sc.txn.Get(l.queueKey)
 		if errors.Is(err, badger.ErrKeyNotFound) {
 			sc.s.log.Error("a claimed delivery is gone; its lease is dropped", zap.String("webhook", l.webhookID), zap.String("delivery", l.deliveryID))
 			sc.writes = append(sc.writes, write{key: []byte(k), del: true})
@@ -147,9 +149,9 @@ func (sc *claimScan) endedLeases(txn *badger.Txn) error {
 
 // pending claims due pending deliveries in due order, passing over those
 // claimed already.
-func (sc *claimScan) pending(txn *badger.Txn) error {
+func (sc *claimScan) pending() error {
 	s := sc.s
-	it := txn.NewIterator(badger.IteratorOptions{Prefix: queuePrefix})
+	it := sc.txn.NewIterator(badger.IteratorOptions{Prefix: queuePrefix})
 	defer it.Close()
 	it.Seek(queueSeekKey(s.queueFloor))
 	if !it.Valid() {
@@ -221,6 +223,9 @@ func (sc *claimScan) take(item *badger.Item, ended []byte, prior *int, id, webho
 		return fmt.Errorf("read delivery %s: %w", id, err)
 	}
 	d, err := decodeDelivery(raw)
+	if err == nil {
+		err = withEvent(sc.txn, d)
+	}
 	if err != nil {
 		sc.s.log.Error("unreadable delivery moved to the failed list; it cannot be sent or redelivered",
 			zap.String("webhook", webhookID), zap.String("delivery", id), zap.Error(err))
@@ -243,7 +248,8 @@ func (sc *claimScan) take(item *badger.Item, ended []byte, prior *int, id, webho
 		sc.toFailed++
 		return nil
 	}
-	// d.Event.Payload aliases raw, which is not changed again.
+	// d.Event.Payload aliases raw (or the shared event's copy), which is
+	// not changed again.
 	d.Attempt++
 	d.DueAt = sc.req.now.Add(leaseFor)
 	lk := leaseKey(d.DueAt, d.ID, d.WebhookID)
@@ -281,7 +287,10 @@ type settlement struct {
 // claimed the delivery meanwhile; only the call is recorded then.
 func (s *Store) settle(c claimed, st settlement) (lost bool, err error) {
 	o := newOp(func(txn *badger.Txn) ([]write, error) {
-		writes := s.settleWrites(c, st)
+		writes, err := s.settleWrites(txn, c, st)
+		if err != nil {
+			return nil, err
+		}
 		lost = writes == nil
 		if !lost {
 			s.endLease(string(c.leaseKey))
@@ -309,19 +318,21 @@ func (s *Store) settle(c claimed, st settlement) (lost bool, err error) {
 // settleWrites returns the writes that settle c; nil when its lease is gone.
 // The store's leases mirror the lease keys, so no key is read. A claim given
 // back leaves the delivery as it is stored: due already, with the attempt
-// of the lease uncounted. Committer only.
-func (s *Store) settleWrites(c claimed, st settlement) []write {
+// of the lease uncounted. A delivered delivery releases its shared event
+// record (releaseShared). Committer only.
+func (s *Store) settleWrites(txn *badger.Txn, c claimed, st settlement) ([]write, error) {
 	l, ok := s.leases[string(c.leaseKey)]
 	if !ok {
-		return nil
+		return nil, nil
 	}
 	writes := []write{{key: c.leaseKey, del: true}}
 	if st.kind == settleRelease {
-		return writes
+		return writes, nil
 	}
 	writes = append(writes, write{key: l.queueKey, del: true})
 	if st.kind == settleDone {
-		return writes
+		shared, err := releaseShared(txn, c.d)
+		return append(writes, shared...), err
 	}
 	d := *c.d
 	if st.lastError != "" {
@@ -332,7 +343,7 @@ func (s *Store) settleWrites(c claimed, st settlement) []write {
 		d.DueAt = st.at
 		key = queueKey(d.DueAt, d.ID, d.WebhookID)
 	}
-	return append(writes, write{key: key, value: encodeDelivery(&d)})
+	return append(writes, write{key: key, value: encodeDelivery(&d)}), nil
 }
 
 // QueueStats counts the queue by scanning its keys: depth is every pending

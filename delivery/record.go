@@ -32,6 +32,10 @@ type Delivery struct {
 	CreatedAt time.Time `json:"createdAt"`
 	// LastError says why the last attempt failed; empty until one fails.
 	LastError string `json:"lastError,omitempty"`
+	// share, in a Store, names the event record this delivery shares with
+	// the other deliveries of its write (see sharedevent.go); empty when
+	// the event is stored in the delivery itself.
+	share string
 }
 
 // deliverySeq numbers the deliveries made by this process; it starts at the

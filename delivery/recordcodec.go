@@ -12,10 +12,13 @@ import (
 
 // deliveryLayout is the first byte of a stored delivery: the version of the
 // layout below. Version 1, written by earlier releases, is read too: its
-// events have no channels.
+// events have no channels. deliveryLayoutShared is a delivery whose event
+// is stored once for all the deliveries of its write: it ends with the
+// name of that record instead of the event.
 const (
-	deliveryLayout   byte = 2
-	deliveryLayoutV1 byte = 1
+	deliveryLayout       byte = 2
+	deliveryLayoutV1     byte = 1
+	deliveryLayoutShared byte = 3
 )
 
 // A stored delivery starts with fixed-size fields, which a claim rewrites in
@@ -26,24 +29,44 @@ const (
 //	[5:13]   DueAt, Unix seconds, int64 big-endian
 //	[13:17]  DueAt, nanoseconds, uint32 big-endian
 //
-// then CreatedAt, ID, WebhookID, LastError and the event (appendEvent).
+// then CreatedAt, ID, WebhookID, LastError and the event (appendEvent), or,
+// in deliveryLayoutShared, the name of the shared event record.
 const (
 	deliveryAttemptAt = 1
 	deliveryDueAt     = 5
 	deliveryHeadLen   = 17
 )
 
-// encodeDelivery returns the stored value of d.
+// encodeDelivery returns the stored value of d: with its event, or with
+// the name of its shared event record when it has one.
 func encodeDelivery(d *Delivery) []byte {
+	return encodeDeliveryShared(d, d.share)
+}
+
+// encodeDeliveryShared returns the stored value of d with the name of the
+// shared event record share instead of its event; share "" stores the
+// event.
+func encodeDeliveryShared(d *Delivery, share string) []byte {
 	size := deliveryHeadLen + timeSize + stringSize(len(d.ID)) + stringSize(len(d.WebhookID)) +
-		stringSize(len(d.LastError)) + eventSize(d.Event)
+		stringSize(len(d.LastError))
+	if share != "" {
+		size += stringSize(len(share))
+	} else {
+		size += eventSize(d.Event)
+	}
 	b := make([]byte, deliveryHeadLen, size)
 	b[0] = deliveryLayout
+	if share != "" {
+		b[0] = deliveryLayoutShared
+	}
 	setDeliveryHead(b, d.Attempt, d.DueAt)
 	b = appendTime(b, d.CreatedAt)
 	b = appendString(b, d.ID)
 	b = appendString(b, d.WebhookID)
 	b = appendString(b, d.LastError)
+	if share != "" {
+		return appendString(b, share)
+	}
 	return appendEvent(b, d.Event)
 }
 
@@ -56,12 +79,14 @@ func setDeliveryHead(v []byte, attempt int, due time.Time) {
 }
 
 // decodeDelivery decodes a stored delivery. The event's payload aliases v.
+// A delivery of deliveryLayoutShared comes back without its event, and with
+// share set: Store.withEvent reads it.
 func decodeDelivery(v []byte) (*Delivery, error) {
 	if len(v) == 0 {
 		return nil, errors.New("stored delivery is empty")
 	}
-	if v[0] != deliveryLayout && v[0] != deliveryLayoutV1 {
-		return nil, layoutError("delivery", v[0], deliveryLayout)
+	if v[0] != deliveryLayout && v[0] != deliveryLayoutV1 && v[0] != deliveryLayoutShared {
+		return nil, layoutError("delivery", v[0], deliveryLayoutShared)
 	}
 	if len(v) < deliveryHeadLen {
 		return nil, fmt.Errorf("stored delivery: %w", errTruncated)
@@ -76,7 +101,13 @@ func decodeDelivery(v []byte) (*Delivery, error) {
 	d.ID = r.string()
 	d.WebhookID = r.string()
 	d.LastError = r.string()
-	d.Event = r.event(v[0] != deliveryLayoutV1)
+	if v[0] == deliveryLayoutShared {
+		if d.share = r.string(); d.share == "" {
+			r.fail()
+		}
+	} else {
+		d.Event = r.event(v[0] != deliveryLayoutV1)
+	}
 	if err := r.end(); err != nil {
 		return nil, fmt.Errorf("stored delivery: %w", err)
 	}

@@ -208,3 +208,28 @@ func TestDeliveryLayouts(t *testing.T) {
 		t.Fatalf("layout 1: %+v, %v", old, err)
 	}
 }
+
+// A delivery whose event is stored once for its write keeps only the
+// record's name: it round-trips without its event, keeps the name through
+// a rewrite (a retry), and every truncation of it is an error.
+func TestDeliveryLayoutShared(t *testing.T) {
+	d := NewDelivery("w", testEvent("1"), time.Now())
+	d.LastError = "receiver answered 503"
+	v := encodeDeliveryShared(d, "0123abcd")
+	if v[0] != deliveryLayoutShared {
+		t.Fatalf("layout %d, want %d", v[0], deliveryLayoutShared)
+	}
+	got, err := decodeDelivery(v)
+	if err != nil || got.share != "0123abcd" || got.Event != nil || got.ID != d.ID || got.WebhookID != "w" || got.LastError != d.LastError {
+		t.Fatalf("decoded %+v, %v; want the fields, the record's name and no event", got, err)
+	}
+	got.Event = d.Event // as withEvent sets it
+	if again := encodeDelivery(got); !bytes.Equal(again, v) {
+		t.Fatalf("re-encoded shared delivery differs:\n%q\n%q", again, v)
+	}
+	for n := range len(v) {
+		if _, err := decodeDelivery(v[:n]); err == nil {
+			t.Fatalf("the first %d of %d bytes decoded without error", n, len(v))
+		}
+	}
+}

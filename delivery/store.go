@@ -338,13 +338,12 @@ func (s *Store) Enqueue(ctx context.Context, b Batch) error {
 	if len(b.Deliveries)+len(b.Put)+len(b.Delete) == 0 && b.Take == nil {
 		return nil
 	}
-	writes := make([]write, 0, len(b.Deliveries)+len(b.Put)+len(b.Delete)+1)
 	for _, d := range b.Deliveries {
 		if err := checkDelivery(d); err != nil {
 			return err
 		}
-		writes = append(writes, write{key: queueKey(d.DueAt, d.ID, d.WebhookID), value: encodeDelivery(d)})
 	}
+	writes := enqueueWrites(b.Deliveries)
 	for _, kv := range b.Put {
 		if kv.Key == "" {
 			return errors.New("index record with an empty key; give every record a key")

@@ -119,6 +119,16 @@ func TestCaddyfile(t *testing.T) {
 			}
 		})
 	}
+	t.Run("extra webhooks", func(t *testing.T) {
+		c := base
+		c.Side, c.Extra = plugin, []string{"bench-2", "bench-3"}
+		got := string(c.render())
+		for _, name := range []string{"bench", "bench-2", "bench-3"} {
+			if w := "webhook " + name + " http://127.0.0.1:9001/hook {\n\t\t\ttopics Entry.*\n\t\t\tretry 3 1s\n\t\t\ttimeout 1h\n"; !strings.Contains(got, w) {
+				t.Errorf("Caddyfile lacks %q:\n%s", w, got)
+			}
+		}
+	})
 	if len(benchSecret) != 64 {
 		t.Errorf("signing secret is %d characters; cms_events wants 64", len(benchSecret))
 	}

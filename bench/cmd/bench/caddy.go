@@ -15,6 +15,7 @@ type hookSetup struct {
 	retry   string // `retry` arguments
 	timeout string
 	async   bool // `durability async`
+	extra   int  // webhooks besides the first, named bench-2, bench-3, …
 	// nats, when set, holds the queue in JetStream on these servers
 	// (`storage nats`, one replica per server) instead of Badger.
 	nats *natsRun
@@ -62,6 +63,9 @@ func (b *bench) startCaddy(key string, s side, hook hookSetup) (*caddyRun, error
 		Storage: filepath.Join(dir, "queue"), Workers: b.workers,
 		Hook: hook.url, Retry: hook.retry, Timeout: hook.timeout, Secret: benchSecret,
 		Async: hook.async,
+	}
+	for i := range hook.extra {
+		cfg.Extra = append(cfg.Extra, fmt.Sprintf("bench-%d", i+2))
 	}
 	if hook.nats != nil {
 		cfg.Storage, cfg.NATS, cfg.Replicas = "", hook.nats.url(), hook.nats.nodes

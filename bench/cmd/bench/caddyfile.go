@@ -41,6 +41,8 @@ type caddyConfig struct {
 	Timeout  string // `timeout` argument
 	Secret   string
 	Async    bool // durability async
+	// Extra names webhooks configured like the first one.
+	Extra []string
 }
 
 // IsPlugin tells the template which side it renders.
@@ -79,6 +81,13 @@ http://:{{.Port}} {
 			retry {{.Retry}}
 			timeout {{.Timeout}}
 		}
+{{- range .Extra}}
+		webhook {{.}} {{$.Hook}} {
+			topics Entry.*
+			retry {{$.Retry}}
+			timeout {{$.Timeout}}
+		}
+{{- end}}
 	}
 {{- end}}
 	reverse_proxy {{.Upstream}}

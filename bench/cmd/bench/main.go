@@ -102,7 +102,7 @@ func (b *bench) run(out string, rss1m bool) error {
 	defer b.upstream.stop()
 
 	steps := map[string]func() ([]*row, error){
-		"held": b.writesHeld, "held-nats": b.writesHeldNATS,
+		"held": b.writesHeld, "held3": one(b.writesHeldThree), "held-nats": b.writesHeldNATS,
 		"delivering": one(b.writesDelivering), "delivering-nats": one(b.writesDeliveringNATS), "one": b.writesOneConnection,
 		"gets": one(b.gets), "latency": one(b.latency), "drain": one(b.drain),
 		"rss-1m": one(b.rssMillion), "soak": one(b.memorySoak),
@@ -140,7 +140,7 @@ func (b *bench) run(out string, rss1m bool) error {
 }
 
 // rowNames names the rows for -rows, in the order they run.
-var rowNames = []string{"held", "held-nats", "delivering", "delivering-nats", "one", "gets", "latency", "drain", "rss-1m", "soak"}
+var rowNames = []string{"held", "held-nats", "held3", "delivering", "delivering-nats", "one", "gets", "latency", "drain", "rss-1m", "soak"}
 
 // one adapts a step that measures one row.
 func one(step func() (*row, error)) func() ([]*row, error) {

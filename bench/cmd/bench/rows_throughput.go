@@ -174,6 +174,22 @@ func (b *bench) writesHeld() ([]*row, error) {
 	})
 }
 
+// writesHeldThree measures enqueue-only writes at 64 connections with three
+// webhooks on the writes' topic: each write queues three deliveries.
+func (b *bench) writesHeldThree() (*row, error) {
+	return b.measure(throughputRow{
+		key:    "writes-held3",
+		title:  "Writes (PUT, unique ids, 1 KB), 64 connections, three webhooks, receiver holding the calls (enqueue only, three deliveries per write)",
+		setup:  sideSetup{hold: holdByReceiver, extraHooks: 2},
+		rounds: b.rounds,
+		args:   b.writes(64),
+		cpu:    true,
+		note: func() []string {
+			return []string{"Three webhooks on `Entry.*` to the same receiver: every write queues three deliveries of one event.", "How deliveries are held: " + heldByReceiverNote + "."}
+		},
+	})
+}
+
 // writes returns the load flags of timed writes at conns connections.
 func (b *bench) writes(conns int) func(c *caddyRun, idPrefix string) []string {
 	return func(c *caddyRun, id string) []string {

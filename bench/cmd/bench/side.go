@@ -31,6 +31,10 @@ type sideSetup struct {
 	// Badger: that many NATS servers (a cluster from 2 on), started fresh
 	// for the run, and as many replicas.
 	nats int
+	// extraHooks adds that many webhooks like the first (to the same
+	// receiver, on the same topics), so each write has 1+extraHooks
+	// deliveries.
+	extraHooks int
 }
 
 // Descriptions of how deliveries were held, for the results.
@@ -55,7 +59,7 @@ func (b *bench) withSide(key string, s side, st sideSetup, fn func(c *caddyRun, 
 		return err
 	}
 	defer rcv.stop()
-	hook := hookSetup{url: rcv.url(), retry: "3 1s", timeout: "10s", async: st.async}
+	hook := hookSetup{url: rcv.url(), retry: "3 1s", timeout: "10s", async: st.async, extra: st.extraHooks}
 	if st.hold != deliver {
 		hook.timeout = "1h"
 	}

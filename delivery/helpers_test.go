@@ -69,24 +69,34 @@ func waitFor(t testing.TB, within time.Duration, what string, cond func() bool) 
 func records(t testing.TB, s *Store, prefix []byte) []*Delivery {
 	t.Helper()
 	var out []*Delivery
+	for _, v := range storedValues(t, s, prefix) {
+		d, err := decodeDelivery(v)
+		if err != nil {
+			t.Fatalf("read %s records: %v", prefix, err)
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+// storedValues returns the raw values stored under prefix.
+func storedValues(t testing.TB, s *Store, prefix []byte) [][]byte {
+	t.Helper()
+	var out [][]byte
 	err := s.db.View(func(txn *badger.Txn) error {
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: true})
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
 		defer it.Close()
 		for it.Rewind(); it.Valid(); it.Next() {
 			v, err := it.Item().ValueCopy(nil)
 			if err != nil {
 				return err
 			}
-			d, err := decodeDelivery(v)
-			if err != nil {
-				return err
-			}
-			out = append(out, d)
+			out = append(out, v)
 		}
 		return nil
 	})
 	if err != nil {
-		t.Fatalf("read %s records: %v", prefix, err)
+		t.Fatalf("read %s values: %v", prefix, err)
 	}
 	return out
 }

@@ -80,7 +80,7 @@ func setDeliveryHead(v []byte, attempt int, due time.Time) {
 
 // decodeDelivery decodes a stored delivery. The event's payload aliases v.
 // A delivery of deliveryLayoutShared comes back without its event, and with
-// share set: Store.withEvent reads it.
+// share set: withEvent reads it.
 func decodeDelivery(v []byte) (*Delivery, error) {
 	if len(v) == 0 {
 		return nil, errors.New("stored delivery is empty")

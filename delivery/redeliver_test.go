@@ -31,11 +31,14 @@ func callsTo(rc *receiver, path string) []call {
 	return out
 }
 
-func TestRedeliver(t *testing.T) {
-	s := openTestStore(t, t.TempDir())
-	var failing atomic.Bool
+// okRetryFail starts a receiver and a dispatcher on s with three webhooks:
+// "ok" (answers 200), "retry" (503 on a first attempt, retried after
+// retryDelay) and "fail" (400 while failing is set, which it is at first).
+func okRetryFail(t *testing.T, s *Store, retryDelay time.Duration) (rc *receiver, failing *atomic.Bool, results *resultLog) {
+	t.Helper()
+	failing, results = new(atomic.Bool), new(resultLog)
 	failing.Store(true)
-	rc := newReceiver(t, func(n int, r *http.Request) int {
+	rc = newReceiver(t, func(n int, r *http.Request) int {
 		switch {
 		case r.URL.Path == "/retry" && r.Header.Get(HeaderAttempt) == "1":
 			return 503
@@ -44,12 +47,17 @@ func TestRedeliver(t *testing.T) {
 		}
 		return 200
 	})
-	var results resultLog
 	startDispatcher(t, DispatcherOptions{Store: s, OnResult: results.add, Endpoints: map[string]*Endpoint{
 		"fail":  {ID: "fail", Name: "Fail", Render: postTo(rc.URL + "/fail")},
 		"ok":    {ID: "ok", Name: "OK", Render: postTo(rc.URL + "/ok")},
-		"retry": {ID: "retry", Name: "Retry", Delay: time.Hour, Render: postTo(rc.URL + "/retry")},
+		"retry": {ID: "retry", Name: "Retry", Delay: retryDelay, Render: postTo(rc.URL + "/retry")},
 	}})
+	return rc, failing, results
+}
+
+func TestRedeliver(t *testing.T) {
+	s := openTestStore(t, t.TempDir())
+	rc, failing, results := okRetryFail(t, s, time.Hour)
 	enqueue(t, s, "fail", "ev-fail")
 	enqueue(t, s, "ok", "ev-ok")
 	enqueue(t, s, "retry", "ev-retry")

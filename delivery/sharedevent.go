@@ -92,10 +92,10 @@ func withEvent(txn *badger.Txn, d *Delivery) error {
 	if err != nil {
 		return fmt.Errorf("read its event: %w", err)
 	}
-	if len(v) == 0 || v[0] != sharedEventLayout {
-		if len(v) == 0 {
-			return errors.New("its event record is empty")
-		}
+	if len(v) == 0 {
+		return errors.New("its event record is empty")
+	}
+	if v[0] != sharedEventLayout {
 		return layoutError("event", v[0], sharedEventLayout)
 	}
 	r := reader{b: v[1:]}

@@ -2,35 +2,11 @@ package delivery
 
 import (
 	"context"
-	"net/http"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
 )
-
-// storedValues returns the raw values stored under prefix.
-func storedValues(t *testing.T, s *Store, prefix []byte) [][]byte {
-	t.Helper()
-	var out [][]byte
-	err := s.db.View(func(txn *badger.Txn) error {
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
-		defer it.Close()
-		for it.Rewind(); it.Valid(); it.Next() {
-			v, err := it.Item().ValueCopy(nil)
-			if err != nil {
-				return err
-			}
-			out = append(out, v)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatalf("read %s values: %v", prefix, err)
-	}
-	return out
-}
 
 // TestSharedEventStoredOnce follows the event of one write to three
 // webhooks, stored once, across a restart: every webhook gets the whole
@@ -72,23 +48,7 @@ func TestSharedEventStoredOnce(t *testing.T) {
 	}
 	s = openTestStore(t, dir)
 
-	var failing atomic.Bool
-	failing.Store(true)
-	rc := newReceiver(t, func(n int, r *http.Request) int {
-		switch {
-		case r.URL.Path == "/retry" && r.Header.Get(HeaderAttempt) == "1":
-			return 503
-		case r.URL.Path == "/fail" && failing.Load():
-			return 400
-		}
-		return 200
-	})
-	var results resultLog
-	startDispatcher(t, DispatcherOptions{Store: s, OnResult: results.add, Endpoints: map[string]*Endpoint{
-		"fail":  {ID: "fail", Name: "Fail", Render: postTo(rc.URL + "/fail")},
-		"ok":    {ID: "ok", Name: "OK", Render: postTo(rc.URL + "/ok")},
-		"retry": {ID: "retry", Name: "Retry", Delay: 100 * time.Millisecond, Render: postTo(rc.URL + "/retry")},
-	}})
+	rc, failing, _ := okRetryFail(t, s, 100*time.Millisecond)
 	waitFor(t, 10*time.Second, "ok and retry delivered, fail failed", func() bool {
 		depth, failed := s.Counts()
 		return depth == 0 && failed == 1

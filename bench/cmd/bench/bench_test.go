@@ -267,15 +267,15 @@ func TestDriftOf(t *testing.T) {
 		mbAt(0, 20, 10), mbAt(30, 60, 40),
 		mbAt(60, 100, 50), mbAt(90, 101, 50), mbAt(120, 102, 58), mbAt(150, 103, 50), mbAt(180, 104, 50),
 	}
-	rss := driftOf(samples, time.Minute, func(m memory) int64 { return m.rss })
-	anon := driftOf(samples, time.Minute, func(m memory) int64 { return m.anon })
+	rss := driftOf(samples, time.Minute, func(s soakSample) int64 { return s.mem.rss })
+	anon := driftOf(samples, time.Minute, func(s soakSample) int64 { return s.mem.anon })
 	tests := []struct {
 		name      string
 		got, want drift
 	}{
 		{"VmRSS", rss, drift{atWarmup: 100, atEnd: 104, max: 104, growth: 4, slope: 2}},
 		{"RssAnon", anon, drift{atWarmup: 50, atEnd: 50, max: 58, growth: 0, slope: 0}},
-		{"no sample after the warm-up", driftOf(samples[:2], time.Minute, func(m memory) int64 { return m.rss }), drift{}},
+		{"no sample after the warm-up", driftOf(samples[:2], time.Minute, func(s soakSample) int64 { return s.mem.rss }), drift{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -297,13 +297,13 @@ func TestDriftOf(t *testing.T) {
 
 func TestSoakTable(t *testing.T) {
 	got := soakTable([]soakSample{
-		{at: 10*time.Second + 3*time.Millisecond, mem: memory{rss: 80e6, anon: 30e6, file: 50e6}, depth: 4, calls: 9990},
-		{at: time.Minute, mem: memory{rss: 81e6, anon: 30e6, file: 51e6}, depth: -1, calls: 59990},
+		{at: 10*time.Second + 3*time.Millisecond, mem: memory{rss: 80e6, anon: 30e6, file: 50e6}, live: 12e6, depth: 4, calls: 9990},
+		{at: time.Minute, mem: memory{rss: 81e6, anon: 30e6, file: 51e6}, live: 12.5e6, depth: -1, calls: 59990},
 	})
 	for _, want := range []string{
-		"| t | VmRSS (MB) | RssAnon (MB) | RssFile (MB) | queue depth | webhook calls |",
-		"| 10s | 80.0 | 30.0 | 50.0 | 4 | 9990 |",
-		"| 1m0s | 81.0 | 30.0 | 51.0 | — | 59990 |",
+		"| t | VmRSS (MB) | RssAnon (MB) | RssFile (MB) | live heap (MB) | queue depth | webhook calls |",
+		"| 10s | 80.0 | 30.0 | 50.0 | 12.0 | 4 | 9990 |",
+		"| 1m0s | 81.0 | 30.0 | 51.0 | 12.5 | — | 59990 |",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("table lacks %q:\n%s", want, got)
@@ -426,5 +426,15 @@ func TestPerRequest(t *testing.T) {
 	}
 	if got := perRequest(time.Second, 0); got != 0 {
 		t.Errorf("no requests: %v", got)
+	}
+}
+
+func TestHeapAllocOf(t *testing.T) {
+	profile := "heap profile: 1: 2 [3: 4] @ heap/1048576\n1: 2 [3: 4] @ 0x1\n\n# runtime.MemStats\n# Alloc = 31000000\n# TotalAlloc = 90000000\n# Sys = 70000000\n# HeapAlloc = 31220890\n# HeapSys = 60000000\n"
+	if got, err := heapAllocOf(strings.NewReader(profile)); err != nil || got != 31220890 {
+		t.Fatalf("heapAllocOf = %d, %v; want 31220890", got, err)
+	}
+	if _, err := heapAllocOf(strings.NewReader("# Alloc = 1\n")); err == nil {
+		t.Fatal("a profile without HeapAlloc gave no error")
 	}
 }

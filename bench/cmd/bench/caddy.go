@@ -1,11 +1,16 @@
 package main
 
 import (
+	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -152,6 +157,36 @@ func (c *caddyRun) queueDepth() (depth int, ok bool, err error) {
 		return 0, false, fmt.Errorf("queue statistics from the admin API: %w", err)
 	}
 	return q.Depth, true, nil
+}
+
+// liveHeap has caddy collect its garbage and returns the heap it still
+// holds: runtime.MemStats.HeapAlloc, which the admin endpoint's heap
+// profile (`/debug/pprof/heap?gc=1&debug=1`) prints after the collection.
+func (c *caddyRun) liveHeap() (int64, error) {
+	resp, err := ctl.Get(c.admin() + "/debug/pprof/heap?gc=1&debug=1")
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return 0, fmt.Errorf("heap profile from the admin API: %s", resp.Status)
+	}
+	return heapAllocOf(resp.Body)
+}
+
+// heapAllocOf reads the "# HeapAlloc = N" line of a text heap profile.
+func heapAllocOf(r io.Reader) (int64, error) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "# HeapAlloc = "); ok {
+			return strconv.ParseInt(v, 10, 64)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return 0, fmt.Errorf("heap profile from the admin API: %w", err)
+	}
+	return 0, errors.New("heap profile from the admin API has no HeapAlloc line")
 }
 
 // pid is caddy's process id.

@@ -52,6 +52,9 @@ func (b *bench) memorySoak() (*row, error) {
 	fileEnd := r.add("RssFile at the end (mapped database pages, reclaimable; for information)", "MB", false)
 	answered := r.add("writes answered 2xx", "writes", false)
 	failed := r.add("writes without a 2xx answer", "writes", false)
+	latP50 := r.add("write latency p50 (from its scheduled time, over the whole soak)", "ms", false)
+	latP99 := r.add("write latency p99", "ms", false)
+	latMax := r.add("write latency, longest", "ms", false)
 	callsEnd := r.add("webhook calls received by the end of the load, % of writes answered", "%", false)
 	callsLater := r.add("webhook calls received within 60 s after the load, % of writes answered", "%", false)
 
@@ -93,6 +96,7 @@ func (b *bench) memorySoak() (*row, error) {
 		liveWarm: live.atWarmup, liveEnd: live.atEnd, liveMax: live.max, liveSlope: live.slope,
 		fileEnd:  mb(samples[len(samples)-1].mem.file),
 		answered: float64(res.OK), failed: float64(res.Requests - res.OK),
+		latP50: ms(res.Latency.P50), latP99: ms(res.Latency.P99), latMax: ms(res.Latency.Max),
 	} {
 		m.record(plugin, v)
 	}

@@ -142,8 +142,10 @@ func (s *Store) gather(group []*op) []*op {
 }
 
 // commitGroup applies every op of group in order and commits their writes
-// in as few transactions as fit: a new transaction starts whenever the next
-// write would exceed Badger's limits. Then the logs are synced as syncGroup
+// in as few transactions as fit: a new transaction starts before an op
+// whose writes would not fit in the current one, so that an op's writes
+// are committed together (a crash keeps all or none of them), and within
+// an op only when the op alone exceeds Badger's limits. Then the logs are synced as syncGroup
 // decides, each op's result is reported, and the dispatchers are woken if
 // deliveries became due. After a failure the in-memory state is reloaded
 // from the database.
@@ -171,6 +173,13 @@ func (s *Store) commitGroup(group []*op) {
 		if err != nil {
 			o.err = err
 			continue
+		}
+		var opSize int64
+		for _, w := range writes {
+			opSize += w.size()
+		}
+		if count > 0 && (size+opSize > s.maxTxnSize || count+int64(len(writes)) > s.maxTxnCount) {
+			commit()
 		}
 		for _, w := range writes {
 			ws := w.size()

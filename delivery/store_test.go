@@ -171,25 +171,64 @@ func TestEnqueueSplitsLargeBatch(t *testing.T) {
 	if err := s.Enqueue(context.Background(), b); err != nil {
 		t.Fatalf("Enqueue: %v", err)
 	}
+	byKey := indexVersions(t, s)
 	versions := map[uint64]bool{}
-	count := 0
+	for _, v := range byKey {
+		versions[v] = true
+	}
+	if len(byKey) != n {
+		t.Fatalf("stored %d records, want %d", len(byKey), n)
+	}
+	if len(versions) < 2 {
+		t.Fatalf("batch was committed in %d transaction(s), want it split", len(versions))
+	}
+}
+
+// indexVersions returns the commit version of each index record, by key.
+func indexVersions(t *testing.T, s *Store) map[string]uint64 {
+	t.Helper()
+	out := map[string]uint64{}
 	err := s.db.View(func(txn *badger.Txn) error {
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: indexPrefix})
 		defer it.Close()
 		for it.Rewind(); it.Valid(); it.Next() {
-			versions[it.Item().Version()] = true
-			count++
+			out[string(it.Item().Key()[len(indexPrefix):])] = it.Item().Version()
 		}
 		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if count != n {
-		t.Fatalf("stored %d records, want %d", count, n)
+	return out
+}
+
+// TestCommitGroupKeepsOpsWhole checks that an op whose writes do not fit in
+// the group's current transaction starts the next one, so a crash keeps
+// all of its writes or none (a settle's delete and its shared-event count,
+// an enqueue's event record and its deliveries).
+func TestCommitGroupKeepsOpsWhole(t *testing.T) {
+	s := openTestStore(t, t.TempDir())
+	s.maxTxnCount = 4
+	puts := func(keys ...string) *op {
+		return newOp(func(*badger.Txn) ([]write, error) {
+			var ws []write
+			for _, k := range keys {
+				ws = append(ws, write{key: indexKey(k), value: []byte("v")})
+			}
+			return ws, nil
+		})
 	}
-	if len(versions) < 2 {
-		t.Fatalf("batch was committed in %d transaction(s), want it split", len(versions))
+	// The committer is idle: no op is submitted while this group runs.
+	group := []*op{puts("a1", "a2", "a3"), puts("b1", "b2", "b3")}
+	s.commitGroup(group)
+	for _, o := range group {
+		if err := <-o.done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	v := indexVersions(t, s)
+	if v["a1"] != v["a2"] || v["a2"] != v["a3"] || v["b1"] != v["b2"] || v["b2"] != v["b3"] || v["a1"] == v["b1"] {
+		t.Fatalf("commit versions %v; want a1-a3 in one transaction and b1-b3 in another", v)
 	}
 }
 

@@ -112,8 +112,9 @@ func (b *bench) memorySoak() (*row, error) {
 		"and VmRSS, which includes it, has no target here. RssAnon also holds heap that the garbage collector freed but the runtime has "+
 		"not yet returned to the kernel, so a burst of allocation (a Badger compaction builds its tables in buffers of several MB) "+
 		"raises it for a while; the live heap, read from the admin endpoint's heap profile (`/debug/pprof/heap?gc=1&debug=1`, "+
-		"`HeapAlloc` right after the forced collection) at every sample, is what caddy keeps, and is the figure that shows a leak.",
-		soakEvery, soakFlat))
+		"`HeapAlloc` right after the forced collection) at every sample, is what caddy keeps, and is the figure that shows a leak. "+
+		"That collection, one every %v, can make RssAnon lower than in a run that does not sample the live heap.",
+		soakEvery, soakFlat, soakEvery))
 	if res.OK != res.Requests {
 		r.notes = append(r.notes, fmt.Sprintf("%d writes got no 2xx answer (answers by status %v, first error %q).",
 			res.Requests-res.OK, res.Status, res.FirstError))
